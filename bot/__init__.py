@@ -1,0 +1,3 @@
+"""lcm-bot: a learning community manager for Discord."""
+
+__version__ = "0.1.0"
