@@ -1,0 +1,174 @@
+"""The composition root: settings, engine, sessions, scheduler and services, handed to each cog."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import discord
+import yarl
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import __version__, db
+from bot.clock import Clock, SystemClock
+from bot.scheduler import Scheduler
+from bot.services.guild_settings import GuildSettingsService
+from bot.settings import DiscordSettings, Settings
+from bot.translator import CatalogTranslator
+from bot.tree import LCMCommandTree
+from models import BotState
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set: create a bot token at https://discord.com/developers/applications "
+    "(your application -> Bot -> Reset Token) and export DISCORD_TOKEN=<token>, or try `lcm-bot demo`."
+)
+INTENTS_HELP = (
+    "Discord refused the privileged intents (close code 4014): in https://discord.com/developers/applications "
+    "-> your application -> Bot -> Privileged Gateway Intents, turn on 'Server Members Intent' and "
+    "'Message Content Intent', then start the bot again."
+)
+SYNC_HASH_KEY = "command_tree_hash"
+
+
+def point_discord_at(discord_settings: DiscordSettings) -> None:
+    """Send discord.py's HTTP and gateway traffic to the configured base URLs (Discord, or the sandbox)."""
+    discord.http.Route.BASE = discord_settings.api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(discord_settings.gateway_url)
+
+
+def build_intents() -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = True
+    return intents
+
+
+@dataclass
+class Services:
+    """Every service, built once; cogs receive the ones they need."""
+
+    guild_settings: GuildSettingsService
+
+
+CheckProvider = Callable[[discord.Guild], Awaitable[list]]
+
+
+class LCMBot(commands.Bot):
+    """lcm-bot's Discord client."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        point_discord_at(settings.discord)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=build_intents(),
+            tree_cls=LCMCommandTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            guild_ready_timeout=settings.discord.guild_ready_timeout,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.version = __version__
+        self.started_monotonic = time.monotonic()
+        self.engine: AsyncEngine = db.create_engine(settings.database_url)
+        self.sessions = db.create_sessionmaker(self.engine)
+        self.scheduler = Scheduler(self.clock)
+        self.services = Services(
+            guild_settings=GuildSettingsService(self.sessions, self.clock, settings.bot.language),
+        )
+        # /lcm check asks every capability what it needs; cogs add their providers when loaded.
+        self.check_providers: list[CheckProvider] = []
+
+    def build_cogs(self) -> list[commands.Cog]:
+        """Every cog, constructed with what it needs (the one place that wires them)."""
+        from cogs.lcm import LCM
+
+        return [LCM(self, self.services.guild_settings)]
+
+    async def setup_hook(self) -> None:
+        await db.upgrade(self.engine, backup=self.settings.bot.backup_sqlite_before_migrating)
+        await self.tree.set_translator(CatalogTranslator())
+        for cog in self.build_cogs():
+            await self.add_cog(cog)
+        self.scheduler.start()
+        if self.settings.bot.sync_commands:
+            await self.sync_commands_if_changed()
+
+    async def command_tree_hash(self) -> str:
+        translator = self.tree.translator or CatalogTranslator()
+        payload = [await cmd.get_translated_payload(self.tree, translator) for cmd in self.tree.get_commands()]
+        blob = json.dumps({"app": self.application_id, "commands": payload}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the command tree only when it differs from the last one synced; return whether it did."""
+        digest = await self.command_tree_hash()
+        async with self.sessions() as session:
+            row = await session.get(BotState, SYNC_HASH_KEY)
+        if row is not None and row.value == digest:
+            log.info("command tree unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync()
+        async with self.sessions.begin() as session:
+            await session.merge(BotState(key=SYNC_HASH_KEY, value=digest))
+        log.info("synced %d application commands", len(synced))
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s (%s) in %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        await self.scheduler.shutdown()
+        await super().close()
+        await self.engine.dispose()
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+
+async def run_bot(settings: Settings, *, clock: Clock | None = None) -> int:
+    """Run until SIGINT or SIGTERM; return the process exit code."""
+    if not settings.token:
+        print(TOKEN_HELP, file=sys.stderr)
+        return 2
+    bot = LCMBot(settings, clock=clock)
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def _stop() -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            log.info("stop signal received; shutting down")
+            loop.create_task(bot.close())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, _stop)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix platforms
+            pass
+    try:
+        async with bot:
+            await bot.start(settings.token)
+    except discord.PrivilegedIntentsRequired:
+        print(INTENTS_HELP, file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print("Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the developer portal "
+              "and export the new one.", file=sys.stderr)
+        return 2
+    finally:
+        if not bot.is_closed():
+            await bot.close()
+    return 0
