@@ -27,8 +27,8 @@ TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id",
         "mc_cid", "mc_eid", "igshid", "igsh", "ref_src", "ref_url", "_hsenc", "_hsmi", "__hssc", "__hstc",
-        "__hsfp", "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv", "rb_clickid",
-        "s_cid", "_openstat", "wt_mc", "spm", "si", "ncid", "cmpid", "feature", "sr_share",
+        "__hsfp", "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv",
+        "rb_clickid", "s_cid", "_openstat", "wt_mc", "spm", "si", "ncid", "cmpid", "feature", "sr_share",
     }
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_")

@@ -14,11 +14,14 @@ TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 DEFAULT_SUMMARY_LIMIT = 500
 
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object", "svg"})
+_SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "svg"}
+)
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-        "blockquote", "pre", "section", "article", "header", "footer", "figure", "figcaption", "hr", "dd", "dt",
+        "blockquote", "pre", "section", "article", "header", "footer", "figure", "figcaption", "hr",
+        "dd", "dt",
     }
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
@@ -57,7 +60,7 @@ def collapse_whitespace(text: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Plain text from an HTML fragment: tags, scripts and styles dropped, entities decoded, spaces collapsed."""
+    """Plain text from HTML: tags, scripts and styles dropped, entities decoded, spaces collapsed."""
     if "<" not in html and "&" not in html:
         return collapse_whitespace(html)
     parser = _TextExtractor()
@@ -108,7 +111,7 @@ _EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
 
 
 def neutralize_mentions(text: str) -> str:
-    """Make ``@everyone``, ``@here`` and ``<@id>``/``<@&id>``/``<#id>``/``</cmd:id>`` inert, keeping them readable."""
+    """Make ``@everyone``, ``@here``, ``<@id>``, ``<@&id>``, ``<#id>``, ``</cmd:id>`` inert but readable."""
     text = _EVERYONE.sub(lambda m: "@" + _ZWSP + m.group(1), text)
     return _MENTION_SYNTAX.sub(lambda m: "<" + _ZWSP + m.group(1) + m.group(2), text)
 
@@ -119,9 +122,10 @@ def discord_safe(text: str, limit: int) -> str:
     def render(plain: str) -> str:
         return neutralize_mentions(escape_markdown_text(plain))
 
-    safe = render(text)
-    if len(safe) <= limit:
-        return safe
+    if len(text) <= limit:
+        safe = render(text)
+        if len(safe) <= limit:
+            return safe
     # Escaping lengthens the text unevenly; shrink the plain text until its rendered form fits.
     lo, hi = 0, min(len(text), limit)
     best = render(truncate_words(text, 0))
