@@ -1,0 +1,290 @@
+"""Small, general word lists for learner questions in French and English.
+
+Every entry is lowercase and accent-free, because lookups happen after accents are stripped.
+"""
+
+from __future__ import annotations
+
+# Function words and politeness/filler that never tell two questions apart.
+STOP_FR = frozenset(
+    """
+    a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez avoir
+    avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant ces cet cette
+    ceux chaque chez ci coucou comme comment d dans de des deja desole desolee dois doit donc dont du elle elles
+    en encore es est et etaient etais etait etant ete etes etre eu eux faire fais fait faut hello hui il ils j je
+    jusqu l la le les leur leurs lors lorsqu lui m ma mais me meme mes moi mon n ne ni nos notre nous on ont ou
+    oui par parce pas peu peut peuvent peux plus pour pourquoi pourrais pourrait pouvez pouvons pu puis puisqu qu
+    quand que quel quelle quelles quels qui quoi quoiqu s sa salut sans se sera serait ses si sinon soit sommes
+    son sont sous stp suis sur svp t ta te tes toi ton tous tout toute toutes tres tu un une vos votre vous vu y
+    merci mercii remerci aujourd voila voici deja alors ainsi ok okay bref svp stp slt bjr cc coucou quelqu
+    quelque chose chose question questions aide aider besoin veux veut voulons voulez veulent voudrais
+    voudrait voudrions savoir sais sait savez connaitre trop vraiment juste genre
+    """.split()
+)
+
+STOP_EN = frozenset(
+    """
+    a about above after again all also am an and any are as at be because been before being below between both
+    but by can cannot could couldn did do does doing done down during each either else ever every few for from
+    further get gets getting got had has have having he her here hers herself him himself his how i if in into
+    is it its itself just let lets like me might more most much must my myself no nor not now of off on once
+    only or other our ours ourselves out over own please pls plz same shall she should so some such than that
+    the their theirs them themselves then there these they this those through thus to too under until up upon
+    us very was we were what whats when where whether which while who whom whose why will with within without
+    would yes yet you your yours yourself yourselves u ur hi hey hello thanks thank thx ty anyone anybody
+    someone somebody something anything question questions help need needs know want wondering wonder guys
+    folks everyone dear sir madam kindly asap btw idk tbh okay ok well really actually maybe possible soon
+    """.split()
+)
+
+STOP_WORDS = STOP_FR | STOP_EN
+
+# Strong cues for language detection (accent-free); shared words (a, on, est...) are left out.
+FR_CUES = frozenset(
+    """
+    le la les des du au aux une est sont je tu il nous vous ils elle pour dans avec sur pas que qui quoi
+    comment pourquoi quand quel quelle mon ma mes ton ta tes son sa ses ce cette ces ne plus peut faut
+    avoir etre fait faire mais ou donc car chez sans sous suis es etes ai avez bonjour merci svp stp
+    """.split()
+)
+EN_CUES = frozenset(
+    """
+    the is are am was were i you he she it we they my your his her its our their to of and in for with
+    at this that these those how what why when where which who do does did can could would should will not
+    have has had be been get please thanks hi hello any there from
+    """.split()
+)
+
+# Multi-word expressions folded into one token before tokenisation (regex-free: matched on word boundaries).
+PHRASES: dict[str, str] = {
+    "mot de passe": "motdepasse",
+    "mots de passe": "motdepasse",
+    "travaux pratiques": "tp",
+    "travaux diriges": "td",
+    "date limite": "deadline",
+    "date butoir": "deadline",
+    "due date": "deadline",
+    "e mail": "email",
+    "as soon as possible": "",
+    "des que possible": "",
+    "au plus vite": "",
+    "le plus vite possible": "",
+    "s il vous plait": "",
+    "s il te plait": "",
+    "log in": "login",
+    "sign in": "login",
+    "log out": "logout",
+    "sign out": "logout",
+    "sign up": "signup",
+    "quelqu un": "",
+    "quelque chose": "",
+    "est ce que": "",
+    "est ce qu": "",
+    "a quelle heure": "heure",
+    "emploi du temps": "horaire",
+    "thank you": "",
+    "n importe": "",
+}
+
+# Abbreviations and chat spellings, mapped to a full word (then stemmed) or to "" (dropped).
+ABBREVIATIONS: dict[str, str] = {
+    "pb": "probleme",
+    "pbs": "probleme",
+    "pbm": "probleme",
+    "pbl": "probleme",
+    "prob": "probleme",
+    "probs": "problem",
+    "qqn": "",
+    "qqun": "",
+    "qq1": "",
+    "qqch": "",
+    "qqc": "",
+    "qlq": "",
+    "svp": "",
+    "stp": "",
+    "slt": "",
+    "bjr": "",
+    "asap": "",
+    "pls": "",
+    "plz": "",
+    "thx": "",
+    "mdp": "motdepasse",
+    "pwd": "motdepasse",
+    "info": "information",
+    "infos": "information",
+    "prof": "professeur",
+    "profs": "professeur",
+    "exo": "exercice",
+    "exos": "exercice",
+    "dispo": "disponible",
+    "dispos": "disponible",
+    "doc": "document",
+    "docs": "document",
+    "appli": "application",
+    "app": "application",
+    "apps": "application",
+    "ordi": "ordinateur",
+    "rdv": "rendezvous",
+    "dm": "devoir",
+    "exam": "examen",
+    "exams": "examen",
+    "hw": "homework",
+    "uni": "universite",
+    "fac": "universite",
+    "pc": "ordinateur",
+    "msg": "message",
+    "mail": "email",
+    "mails": "email",
+    "courriel": "email",
+    "courriels": "email",
+    "diapo": "slide",
+    "diapos": "slide",
+    "diaporama": "slide",
+    "slides": "slide",
+    "cad": "",
+    "tt": "tout",
+    "bcp": "beaucoup",
+    "pk": "pourquoi",
+    "pq": "pourquoi",
+    "pcq": "parce",
+    "jsp": "",
+    "tjrs": "toujours",
+    "tjs": "toujours",
+    "ds": "dans",
+    "ac": "avec",
+    "vs": "",
+    "w": "with",
+    "b4": "before",
+}
+
+# Number words folded into digits so "devoir deux" and "devoir 2" agree. "un/une/one" are articles: left out.
+NUMBER_WORDS: dict[str, str] = {
+    "deux": "2",
+    "trois": "3",
+    "quatre": "4",
+    "cinq": "5",
+    "six": "6",
+    "sept": "7",
+    "huit": "8",
+    "neuf": "9",
+    "dix": "10",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "premier": "1",
+    "premiere": "1",
+    "first": "1",
+    "deuxieme": "2",
+    "second": "2",
+    "seconde": "2",
+    "troisieme": "3",
+    "third": "3",
+    "quatrieme": "4",
+    "fourth": "4",
+    "cinquieme": "5",
+    "fifth": "5",
+}
+
+# Bilingual concepts of a learning community: every form maps to one token, so "prof" meets "teacher" and
+# "devoir" meets "assignment". Forms are stemmed with both stemmers when the table is loaded.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "teacher": (
+        "professeur",
+        "professor",
+        "teacher",
+        "enseignant",
+        "enseignante",
+        "formateur",
+        "formatrice",
+        "trainer",
+        "tuteur",
+        "tutrice",
+        "tutor",
+        "instructor",
+    ),
+    "exercise": ("exercice", "exercise"),
+    "problem": ("probleme", "problem", "souci", "soucis"),
+    "information": ("information", "renseignement"),
+    "assignment": ("devoir", "devoirs", "homework", "assignment", "assignments"),
+    "course": ("cours", "course", "courses", "lecon", "lesson"),
+    "exam": ("examen", "exam", "examination", "partiel"),
+    "deadline": ("deadline", "echeance"),
+    "password": ("motdepasse", "password"),
+    "email": ("email", "emails"),
+    "submit": (
+        "soumettre",
+        "submit",
+        "submission",
+        "soumission",
+        "remettre",
+        "rendre",
+        "rendu",
+        "rend",
+        "rends",
+        "rendent",
+        "rendus",
+        "rendue",
+        "deposer",
+        "depot",
+    ),
+    "certificate": ("certificat", "certificate", "attestation"),
+    "register": (
+        "inscrire",
+        "inscription",
+        "inscrit",
+        "inscrite",
+        "register",
+        "registration",
+        "enroll",
+        "enrol",
+        "enrolment",
+        "enrollment",
+        "signup",
+    ),
+    "unregister": ("desinscrire", "desinscription", "desinscrit", "unregister", "unenroll", "unsubscribe"),
+    "login": ("login", "connexion", "connecter", "logon"),
+    "logout": ("logout", "deconnexion", "deconnecter"),
+    "download": ("telecharger", "telechargement", "download"),
+    "upload": ("televerser", "televersement", "upload"),
+    "file": ("fichier", "file"),
+    "slide": ("slide", "transparent"),
+    "recording": ("replay", "enregistrement", "recording"),
+    "lab": ("tp", "lab", "labs"),
+    "forget": ("oublier", "oublie", "forget", "forgot", "forgotten"),
+    "reset": ("reinitialiser", "reinitialisation", "reset"),
+    "grade": ("grade", "grades", "notation"),
+    "student": ("etudiant", "etudiante", "student", "apprenant", "apprenante", "learner", "eleve", "pupil"),
+    "schedule": ("horaire", "schedule", "timetable", "planning", "calendrier", "calendar"),
+    "week": ("semaine", "week"),
+    "video": ("video", "videos"),
+    "find": ("trouver", "find", "trouve", "found"),
+    "access": ("acces", "acceder", "access"),
+    "computer": ("ordinateur", "computer", "laptop"),
+    "enable": ("activer", "activation", "enable", "activate", "activation"),
+    "disable": ("desactiver", "desactivation", "disable", "deactivate", "deactivation"),
+    "add": ("ajouter", "ajout", "add", "adding"),
+    "remove": ("supprimer", "suppression", "retirer", "remove", "removal", "delete", "deletion", "effacer"),
+    "open": ("ouvrir", "ouverture", "ouvert", "ouverte", "open", "opening"),
+    "close": ("fermer", "fermeture", "close", "closing", "closed"),
+    "accept": ("accepter", "accept", "accepted", "acceptation"),
+    "refuse": ("refuser", "refus", "refuse", "reject", "rejeter", "rejected", "rejet"),
+}
+
+# Concepts that mean the opposite of each other: sharing everything else does not make two questions one.
+OPPOSITE_CONCEPTS: tuple[tuple[str, str], ...] = (
+    ("register", "unregister"),
+    ("login", "logout"),
+    ("download", "upload"),
+    ("enable", "disable"),
+    ("add", "remove"),
+    ("open", "close"),
+    ("accept", "refuse"),
+)
+
+# Prefixes that negate or reverse a word (desinscrire, unlock): fuzzy matching never bridges them.
+NEGATING_PREFIXES = ("des", "dis", "de", "un", "in", "im", "il", "ir", "non", "anti", "mal", "mis")
