@@ -5,54 +5,61 @@ Every entry is lowercase and accent-free, because lookups happen after accents a
 
 from __future__ import annotations
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words and politeness/filler that never tell two questions apart.
-STOP_FR = frozenset(
+STOP_FR = _words(
     """
-    a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez avoir
-    avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant ces cet cette
-    ceux chaque chez ci coucou comme comment d dans de des deja desole desolee dois doit donc dont du elle elles
-    en encore es est et etaient etais etait etant ete etes etre eu eux faire fais fait faut hello hui il ils j je
-    jusqu l la le les leur leurs lors lorsqu lui m ma mais me meme mes moi mon n ne ni nos notre nous on ont ou
-    oui par parce pas peu peut peuvent peux plus pour pourquoi pourrais pourrait pouvez pouvons pu puis puisqu qu
-    quand que quel quelle quelles quels qui quoi quoiqu s sa salut sans se sera serait ses si sinon soit sommes
-    son sont sous stp suis sur svp t ta te tes toi ton tous tout toute toutes tres tu un une vos votre vous vu y
-    merci mercii remerci aujourd voila voici deja alors ainsi ok okay bref svp stp slt bjr cc coucou quelqu
-    quelque chose chose question questions aide aider besoin veux veut voulons voulez veulent voudrais
-    voudrait voudrions savoir sais sait savez connaitre trop vraiment juste genre
-    """.split()
+    a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez
+    avoir avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant
+    ces cet cette ceux chaque chez ci coucou comme comment d dans de des deja desole desolee dois doit
+    donc dont du elle elles en encore es est et etaient etais etait etant ete etes etre eu eux faire
+    fais fait faut hello hui il ils j je jusqu l la le les leur leurs lors lorsqu lui m ma mais me meme
+    mes moi mon n ne ni nos notre nous on ont ou oui par parce pas peu peut peuvent peux plus pour
+    pourquoi pourrais pourrait pouvez pouvons pu puis puisqu qu quand que quel quelle quelles quels qui
+    quoi quoiqu s sa salut sans se sera serait ses si sinon soit sommes son sont sous stp suis sur svp t
+    ta te tes toi ton tous tout toute toutes tres tu un une vos votre vous vu y merci mercii remerci
+    aujourd voila voici deja alors ainsi ok okay bref svp stp slt bjr cc coucou quelqu quelque chose
+    chose question questions aide aider besoin veux veut voulons voulez veulent voudrais voudrait
+    voudrions savoir sais sait savez connaitre trop vraiment juste genre
+    """
 )
 
-STOP_EN = frozenset(
+STOP_EN = _words(
     """
-    a about above after again all also am an and any are as at be because been before being below between both
-    but by can cannot could couldn did do does doing done down during each either else ever every few for from
-    further get gets getting got had has have having he her here hers herself him himself his how i if in into
-    is it its itself just let lets like me might more most much must my myself no nor not now of off on once
-    only or other our ours ourselves out over own please pls plz same shall she should so some such than that
-    the their theirs them themselves then there these they this those through thus to too under until up upon
-    us very was we were what whats when where whether which while who whom whose why will with within without
-    would yes yet you your yours yourself yourselves u ur hi hey hello thanks thank thx ty anyone anybody
-    someone somebody something anything question questions help need needs know want wondering wonder guys
-    folks everyone dear sir madam kindly asap btw idk tbh okay ok well really actually maybe possible soon
-    """.split()
+    a about above after again all also am an and any are as at be because been before being below
+    between both but by can cannot could couldn did do does doing done down during each either else ever
+    every few for from further get gets getting got had has have having he her here hers herself him
+    himself his how i if in into is it its itself just let lets like me might more most much must my
+    myself no nor not now of off on once only or other our ours ourselves out over own please pls plz
+    same shall she should so some such than that the their theirs them themselves then there these they
+    this those through thus to too under until up upon us very was we were what whats when where whether
+    which while who whom whose why will with within without would yes yet you your yours yourself
+    yourselves u ur hi hey hello thanks thank thx ty anyone anybody someone somebody something anything
+    question questions help need needs know want wondering wonder guys folks everyone dear sir madam
+    kindly asap btw idk tbh okay ok well really actually maybe possible soon
+    """
 )
 
 STOP_WORDS = STOP_FR | STOP_EN
 
 # Strong cues for language detection (accent-free); shared words (a, on, est...) are left out.
-FR_CUES = frozenset(
+FR_CUES = _words(
     """
     le la les des du au aux une est sont je tu il nous vous ils elle pour dans avec sur pas que qui quoi
     comment pourquoi quand quel quelle mon ma mes ton ta tes son sa ses ce cette ces ne plus peut faut
     avoir etre fait faire mais ou donc car chez sans sous suis es etes ai avez bonjour merci svp stp
-    """.split()
+    """
 )
-EN_CUES = frozenset(
+EN_CUES = _words(
     """
     the is are am was were i you he she it we they my your his her its our their to of and in for with
-    at this that these those how what why when where which who do does did can could would should will not
-    have has had be been get please thanks hi hello any there from
-    """.split()
+    at this that these those how what why when where which who do does did can could would should will
+    not have has had be been get please thanks hi hello any there from
+    """
 )
 
 # Multi-word expressions folded into one token before tokenisation (regex-free: matched on word boundaries).

@@ -114,7 +114,7 @@ def _concept_table() -> dict[str, str]:
 def _concept_deletes() -> dict[str, set[str]]:
     """One-deletion variants of the longer concept forms, so a misspelt "pasword" still finds its concept."""
     table: dict[str, set[str]] = {}
-    for concept, forms in CONCEPTS.items():
+    for forms in CONCEPTS.values():
         for form in forms:
             if len(form) >= 6:
                 for variant in (form, *(form[:i] + form[i + 1 :] for i in range(len(form)))):
@@ -206,7 +206,7 @@ for _a, _b in OPPOSITE_CONCEPTS:
 
 
 def opposites(term: str) -> frozenset[str]:
-    """Terms meaning the opposite of `term`: the paired concept, or the stem with/without a negating prefix."""
+    """Terms meaning the opposite of `term`: its paired concept, or the stem +/- a negating prefix."""
     if term.startswith(CONCEPT_PREFIX):
         other = _OPPOSITES.get(term)
         return frozenset((other,)) if other else frozenset()
