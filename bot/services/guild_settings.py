@@ -59,7 +59,7 @@ class GuildSettingsService:
         unknown = set(changes) - set(GuildConfig.editable())
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
-        if "language" in changes and changes["language"] not in ("fr", "en"):
+        if changes.get("language") not in (None, "fr", "en"):
             raise UserError("config.bad_language")
         now = self._clock.now()
         async with self._sessions.begin() as session:
