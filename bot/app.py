@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -33,9 +34,9 @@ TOKEN_HELP = (
     "(your application -> Bot -> Reset Token) and export DISCORD_TOKEN=<token>, or try `lcm-bot demo`."
 )
 INTENTS_HELP = (
-    "Discord refused the privileged intents (close code 4014): in https://discord.com/developers/applications "
-    "-> your application -> Bot -> Privileged Gateway Intents, turn on 'Server Members Intent' and "
-    "'Message Content Intent', then start the bot again."
+    "Discord refused the privileged intents (close code 4014): in "
+    "https://discord.com/developers/applications -> your application -> Bot -> Privileged Gateway Intents, "
+    "turn on 'Server Members Intent' and 'Message Content Intent', then start the bot again."
 )
 SYNC_HASH_KEY = "command_tree_hash"
 
@@ -106,7 +107,9 @@ class LCMBot(commands.Bot):
 
     async def command_tree_hash(self) -> str:
         translator = self.tree.translator or CatalogTranslator()
-        payload = [await cmd.get_translated_payload(self.tree, translator) for cmd in self.tree.get_commands()]
+        payload = [
+            await cmd.get_translated_payload(self.tree, translator) for cmd in self.tree.get_commands()
+        ]
         blob = json.dumps({"app": self.application_id, "commands": payload}, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -145,19 +148,18 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> int:
     bot = LCMBot(settings, clock=clock)
     loop = asyncio.get_running_loop()
     stopping = False
+    closing: list[asyncio.Task[None]] = []  # keep a reference so the task is not garbage-collected
 
     def _stop() -> None:
         nonlocal stopping
         if not stopping:
             stopping = True
             log.info("stop signal received; shutting down")
-            loop.create_task(bot.close())
+            closing.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix platforms
             loop.add_signal_handler(sig, _stop)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix platforms
-            pass
     try:
         async with bot:
             await bot.start(settings.token)
@@ -165,8 +167,11 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> int:
         print(INTENTS_HELP, file=sys.stderr)
         return 1
     except discord.LoginFailure:
-        print("Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the developer portal "
-              "and export the new one.", file=sys.stderr)
+        print(
+            "Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the developer portal "
+            "and export the new one.",
+            file=sys.stderr,
+        )
         return 2
     finally:
         if not bot.is_closed():

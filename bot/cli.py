@@ -23,7 +23,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def ensure_data_dir(settings: Settings) -> None:
-    """Create the data directory when the database lives there; raise ConfigError when it cannot be written."""
+    """Create the data directory when the database lives there; ConfigError when it cannot be written."""
     if settings.bot.database_url:
         return
     path = settings.data_path
@@ -104,8 +104,9 @@ def cmd_feed_preview(settings: Settings | None, args: argparse.Namespace) -> int
     from bot.services.feeds.preview import run_preview_cli
 
     allow_private = args.allow_private or bool(settings and settings.feeds.allow_private_addresses)
-    return run_preview_cli(args.source, as_json=args.json, stdout=sys.stdout, stderr=sys.stderr,
-                           allow_private=allow_private)
+    return run_preview_cli(
+        args.source, as_json=args.json, stdout=sys.stdout, stderr=sys.stderr, allow_private=allow_private
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     dbp = sub.add_parser("db", help="database maintenance")
     dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dbsub.add_parser("upgrade", help="apply every pending migration").set_defaults(func=cmd_db_upgrade)
-    sub.add_parser("check-config", help="validate the config, reach the database, print the settings"
-                   ).set_defaults(func=cmd_check_config)
+    sub.add_parser(
+        "check-config", help="validate the config, reach the database, print the settings"
+    ).set_defaults(func=cmd_check_config)
     demo = sub.add_parser("demo", help="run the bot against a local Discord sandbox and print a transcript")
     demo.add_argument("--keep", action="store_true", help="keep the sandbox running to try it by hand")
     demo.set_defaults(func=cmd_demo, no_settings=True)

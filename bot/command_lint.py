@@ -83,7 +83,10 @@ async def command_problems(
         where = f"/{payload['name']}"
         problems.extend(_named_problems(where, payload, locale))
         problems.extend(_walk_options(where, payload.get("options") or [], locale))
-    for kind, label in ((discord.AppCommandType.message.value, "message"), (discord.AppCommandType.user.value, "user")):
+    for kind, label in (
+        (discord.AppCommandType.message.value, "message"),
+        (discord.AppCommandType.user.value, "user"),
+    ):
         menus = [p for p in payloads if p.get("type") == kind]
         if len(menus) > MAX_MENUS:
             problems.append(f"{len(menus)} {label} context menus (Discord allows {MAX_MENUS})")

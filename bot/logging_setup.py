@@ -19,6 +19,13 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
         _configured = True
     noisy = logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
-    for name in ("discord", "discord.gateway", "discord.http", "apscheduler", "aiosqlite", "sqlalchemy.engine"):
+    for name in (
+        "discord",
+        "discord.gateway",
+        "discord.http",
+        "apscheduler",
+        "aiosqlite",
+        "sqlalchemy.engine",
+    ):
         logging.getLogger(name).setLevel(max(noisy, root.level))
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -62,15 +62,26 @@ class Scheduler:
         delay = max(0.0, (due - self._clock.now()).total_seconds())
         run_at = datetime.now(UTC) + timedelta(seconds=delay)
         self._aps.add_job(
-            self._fire, DateTrigger(run_date=run_at), id=job_id, args=(job_id,),
-            replace_existing=True, misfire_grace_time=None, coalesce=True,
+            self._fire,
+            DateTrigger(run_date=run_at),
+            id=job_id,
+            args=(job_id,),
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
         )
 
     def every(self, job_id: str, seconds: float, func: JobFunc, *args: object) -> None:
         """Run ``func(*args)`` every ``seconds`` of real time (reconciliation, polling loops)."""
         self._aps.add_job(
-            self._run_periodic, IntervalTrigger(seconds=seconds), id=job_id, args=(job_id, func, args),
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
+            self._run_periodic,
+            IntervalTrigger(seconds=seconds),
+            id=job_id,
+            args=(job_id, func, args),
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
         )
 
     def cancel(self, job_id: str) -> None:

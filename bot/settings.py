@@ -38,8 +38,12 @@ class BotSettings:
         if self.language not in ("fr", "en"):
             raise ConfigError(f"bot.language: must be 'fr' or 'en', not {self.language!r}")
         if self.log_level.upper() not in logging.getLevelNamesMapping():
-            raise ConfigError(f"bot.log_level: unknown level {self.log_level!r} (use DEBUG, INFO, WARNING, ERROR)")
-        if self.database_url and not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ConfigError(
+                f"bot.log_level: unknown level {self.log_level!r} (use DEBUG, INFO, WARNING, ERROR)"
+            )
+        if self.database_url and not self.database_url.startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
             raise ConfigError(
                 "bot.database_url: must start with 'sqlite+aiosqlite://' or 'postgresql+asyncpg://', "
                 f"not {self.database_url.split(':', 1)[0]!r}"
@@ -76,8 +80,16 @@ class FeedSettings:
     failure_days: int = 3
 
     def validate(self) -> None:
-        for name in ("default_poll_minutes", "min_poll_minutes", "max_items_per_poll", "max_age_days",
-                     "max_bytes", "concurrency", "failure_threshold", "failure_days"):
+        for name in (
+            "default_poll_minutes",
+            "min_poll_minutes",
+            "max_items_per_poll",
+            "max_age_days",
+            "max_bytes",
+            "concurrency",
+            "failure_threshold",
+            "failure_days",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"feeds.{name}: must be at least 1")
         if self.default_poll_minutes < self.min_poll_minutes:
@@ -188,15 +200,23 @@ def _build(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
         built[name] = cls(**kwargs)
     for env_name in env:
         if env_name.startswith(ENV_PREFIX):
-            parts = env_name[len(ENV_PREFIX):].lower().split("__")
-            if len(parts) != 2 or parts[0] not in known or parts[1] not in {
-                x.name for x in dataclasses.fields(known[parts[0]].default_factory)  # type: ignore[arg-type]
-            }:
+            parts = env_name[len(ENV_PREFIX) :].lower().split("__")
+            if (
+                len(parts) != 2
+                or parts[0] not in known
+                or parts[1]
+                not in {
+                    x.name
+                    for x in dataclasses.fields(known[parts[0]].default_factory)  # type: ignore[arg-type]
+                }
+            ):
                 raise ConfigError(f"{env_name}: names no known setting (use LCM__SECTION__KEY)")
     return built
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
     """Load, override from the environment and validate; raise ConfigError naming the key."""
     env = os.environ if env is None else env
     explicit = path is not None or bool(env.get(CONFIG_ENV))

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 def new_error_id() -> str:
     return secrets.token_hex(4)
 
@@ -49,7 +48,9 @@ def describe_error(error: BaseException, lang: str) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return t("error.cooldown", lang, seconds=round(error.retry_after))
     if isinstance(error, app_commands.BotMissingPermissions):
-        return t("error.bot_missing_permissions", lang, permissions=permission_labels(error.missing_permissions))
+        return t(
+            "error.bot_missing_permissions", lang, permissions=permission_labels(error.missing_permissions)
+        )
     if isinstance(error, app_commands.MissingPermissions):
         return t("perm.lcm_only", lang)
     if isinstance(error, discord.Forbidden):
@@ -64,7 +65,9 @@ def describe_error(error: BaseException, lang: str) -> str | None:
 class LCMCommandTree(app_commands.CommandTree["LCMBot"]):
     """Turn user errors into polite ephemeral replies; log the rest with an error id."""
 
-    async def on_error(self, interaction: discord.Interaction[LCMBot], error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction[LCMBot], error: app_commands.AppCommandError
+    ) -> None:
         await handle_interaction_error(interaction, error)
 
 
@@ -78,7 +81,11 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
         command = interaction.command.qualified_name if interaction.command else interaction.data
         log.error(
             "error %s in interaction %s (%s) by user %s in guild %s",
-            error_id, interaction.id, command, interaction.user.id, interaction.guild_id,
+            error_id,
+            interaction.id,
+            command,
+            interaction.user.id,
+            interaction.guild_id,
             exc_info=original,
         )
         text = t("error.unexpected", lang, error_id=error_id)

@@ -86,11 +86,17 @@ class LCM(commands.Cog):
         latency = self.bot.latency
         latency_ms = "?" if latency != latency or latency == float("inf") else f"{latency * 1000:.0f}"
         embed = discord.Embed(title=t("lcm.status.title", lang), colour=discord.Colour.blurple())
-        embed.add_field(name=t("lcm.status.version", lang), value=f"{self.bot.version} (Python "
-                        f"{platform.python_version()}, discord.py {discord.__version__})", inline=False)
+        embed.add_field(
+            name=t("lcm.status.version", lang),
+            value=f"{self.bot.version} (Python "
+            f"{platform.python_version()}, discord.py {discord.__version__})",
+            inline=False,
+        )
         embed.add_field(name=t("lcm.status.uptime", lang), value=format_uptime(self.bot.uptime_seconds))
         embed.add_field(name=t("lcm.status.database", lang), value=backend)
-        embed.add_field(name=t("lcm.status.latency", lang), value=t("lcm.status.latency_ms", lang, ms=latency_ms))
+        embed.add_field(
+            name=t("lcm.status.latency", lang), value=t("lcm.status.latency_ms", lang, ms=latency_ms)
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @lcm.command(name="config", description="Show or change this server's settings for the bot")
@@ -102,8 +108,10 @@ class LCM(commands.Cog):
         clear="A setting to clear",
     )
     @app_commands.choices(
-        language=[app_commands.Choice(name=_("French"), value="fr"),
-                  app_commands.Choice(name=_("English"), value="en")],
+        language=[
+            app_commands.Choice(name=_("French"), value="fr"),
+            app_commands.Choice(name=_("English"), value="en"),
+        ],
         clear=CONFIG_KEYS,
     )
     @lcm_only()
@@ -135,9 +143,7 @@ class LCM(commands.Cog):
         else:
             config = await self.guild_settings.get(interaction.guild.id)
             header = t("lcm.config.current", lang)
-        await interaction.response.send_message(
-            embed=self.config_embed(config, lang, header), ephemeral=True
-        )
+        await interaction.response.send_message(embed=self.config_embed(config, lang, header), ephemeral=True)
 
     def config_embed(self, config: GuildConfig, lang: str, header: str) -> discord.Embed:
         unset = t("lcm.config.unset", lang)
@@ -180,8 +186,9 @@ class LCM(commands.Cog):
         items: list[CheckItem] = []
         intents = self.bot.intents
         for intent in ("members", "message_content"):
-            items.append(CheckItem.of(getattr(intents, intent), "check.intent", fix="check.intent.fix",
-                                      intent=intent))
+            items.append(
+                CheckItem.of(getattr(intents, intent), "check.intent", fix="check.intent.fix", intent=intent)
+            )
         perms = me.guild_permissions
         missing = [p for p in GUILD_PERMISSIONS if not getattr(perms, p)]
         items.append(CheckItem.missing_permissions("check.guild_permissions", missing))
@@ -195,7 +202,9 @@ class LCM(commands.Cog):
             else:
                 cperms = channel.permissions_for(me)
                 missing = [p for p in LOG_CHANNEL_PERMISSIONS if not getattr(cperms, p)]
-                items.append(CheckItem.missing_permissions("check.log_channel", missing, channel=channel.mention))
+                items.append(
+                    CheckItem.missing_permissions("check.log_channel", missing, channel=channel.mention)
+                )
 
         for key, role_id in (("lcm_role", config.lcm_role_id), ("trainer_role", config.trainer_role_id)):
             if role_id is None:
@@ -205,10 +214,20 @@ class LCM(commands.Cog):
             if role is None:
                 items.append(CheckItem.of(False, f"check.{key}.gone", fix=f"check.{key}.unset.fix"))
                 continue
-            items.append(CheckItem.of(me.top_role > role, "check.hierarchy", fix="check.hierarchy.fix",
-                                      role=role.mention, bot_role=me.top_role.mention))
+            items.append(
+                CheckItem.of(
+                    me.top_role > role,
+                    "check.hierarchy",
+                    fix="check.hierarchy.fix",
+                    role=role.mention,
+                    bot_role=me.top_role.mention,
+                )
+            )
             if key == "trainer_role":
                 pingable = role.mentionable or perms.mention_everyone
-                items.append(CheckItem.of(pingable, "check.trainer_ping", fix="check.trainer_ping.fix",
-                                          role=role.mention))
+                items.append(
+                    CheckItem.of(
+                        pingable, "check.trainer_ping", fix="check.trainer_ping.fix", role=role.mention
+                    )
+                )
         return items

@@ -12,11 +12,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("LCM") and k != "DISCORD_TOKEN"}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**base, **(env or {}), "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **(env or {}), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -62,7 +69,9 @@ def test_unreachable_database(tmp_path: Path) -> None:
 def test_data_dir_is_a_file(tmp_path: Path) -> None:
     """An unusable data directory (here a file is in the way; tests run as root, so modes do not stop it)."""
     (tmp_path / "blocker").write_text("not a directory", encoding="utf-8")
-    proc = run_cli("check-config", cwd=tmp_path, env={"LCM__BOT__DATA_DIR": str(tmp_path / "blocker" / "data")})
+    proc = run_cli(
+        "check-config", cwd=tmp_path, env={"LCM__BOT__DATA_DIR": str(tmp_path / "blocker" / "data")}
+    )
     assert_one_clear_line(proc, "bot.data_dir: cannot create")
 
 

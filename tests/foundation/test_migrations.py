@@ -71,10 +71,12 @@ async def test_startup_upgrades_an_older_database_and_copies_sqlite_aside(tmp_pa
     try:
         await db.upgrade(engine, older, backup=False)
         async with engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO guild_settings (guild_id, language, created_at, updated_at) "
-                "VALUES (1, 'en', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-            ))
+            await conn.execute(
+                text(
+                    "INSERT INTO guild_settings (guild_id, language, created_at, updated_at) "
+                    "VALUES (1, 'en', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
     finally:
         await engine.dispose()
 

@@ -41,7 +41,11 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
 def test_environment_overrides_file(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[bot]\nlanguage = "en"\n[feeds]\nmax_items_per_poll = 5\n', encoding="utf-8")
-    env = {"LCM__FEEDS__MAX_ITEMS_PER_POLL": "2", "LCM__BOT__SYNC_COMMANDS": "false", "DISCORD_TOKEN": " abc "}
+    env = {
+        "LCM__FEEDS__MAX_ITEMS_PER_POLL": "2",
+        "LCM__BOT__SYNC_COMMANDS": "false",
+        "DISCORD_TOKEN": " abc ",
+    }
     settings = load_settings(path, env=env)
     assert settings.bot.language == "en"
     assert settings.feeds.max_items_per_poll == 2
@@ -66,7 +70,11 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ("[bot]\ndatabase_url = 'mysql://x'\n", {}, "bot.database_url: must start with"),
         ("[feeds]\nmin_poll_minutes = 0\n", {}, "feeds.min_poll_minutes: must be at least 1"),
         ("[bot\n", {}, "invalid TOML"),
-        ("", {"LCM__FEEDS__CONCURRENCY": "many"}, "LCM__FEEDS__CONCURRENCY (feeds.concurrency): expected int"),
+        (
+            "",
+            {"LCM__FEEDS__CONCURRENCY": "many"},
+            "LCM__FEEDS__CONCURRENCY (feeds.concurrency): expected int",
+        ),
         ("", {"LCM__BOT__NOPE": "1"}, "LCM__BOT__NOPE: names no known setting"),
     ],
 )
@@ -84,8 +92,12 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_secrets_are_masked() -> None:
-    assert mask_url("postgresql+asyncpg://bot:s3cret@db:5432/lcm") == "postgresql+asyncpg://bot:***@db:5432/lcm"
+    assert (
+        mask_url("postgresql+asyncpg://bot:s3cret@db:5432/lcm") == "postgresql+asyncpg://bot:***@db:5432/lcm"
+    )
     assert mask_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
-    settings = load_settings(env={"DISCORD_TOKEN": "tok", "LCM__BOT__DATABASE_URL": "postgresql+asyncpg://u:pw@h/d"})
+    settings = load_settings(
+        env={"DISCORD_TOKEN": "tok", "LCM__BOT__DATABASE_URL": "postgresql+asyncpg://u:pw@h/d"}
+    )
     shown = repr(settings.redacted())
     assert "tok" not in shown and "pw" not in shown

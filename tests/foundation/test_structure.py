@@ -1,4 +1,4 @@
-"""Structure: cogs load, commands obey Discord's rules, the catalog is complete, services stay Discord-free."""
+"""Structure: cogs load, commands obey Discord's rules, the catalog is complete, services avoid discord."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_slash_name_rule() -> None:
     assert not valid_slash_name("")
 
 
-def _bad_tree(catalog_entries: dict[str, dict[str, str]]) -> tuple[app_commands.CommandTree, CatalogTranslator]:
+def _bad_tree(
+    catalog_entries: dict[str, dict[str, str]],
+) -> tuple[app_commands.CommandTree, CatalogTranslator]:
     client = discord.Client(intents=discord.Intents.none())
     tree = app_commands.CommandTree(client)
     group = app_commands.Group(name="demo", description="A demo group")
@@ -97,11 +99,13 @@ def test_catalog_same_keys_and_placeholders_in_both_languages() -> None:
 
 
 def test_catalog_check_reports_a_missing_language_and_different_placeholders() -> None:
-    bad = Catalog({
-        "a": {"en": "Hello {name}", "fr": "Bonjour {nom}"},
-        "b": {"en": "Only English"},
-        "c": {"en": "ok", "fr": "ok"},
-    })
+    bad = Catalog(
+        {
+            "a": {"en": "Hello {name}", "fr": "Bonjour {nom}"},
+            "b": {"en": "Only English"},
+            "c": {"en": "ok", "fr": "ok"},
+        }
+    )
     problems = bad.problems()
     assert any(p.startswith("a: placeholders differ") for p in problems)
     assert "b: missing fr" in problems
@@ -120,9 +124,9 @@ def test_catalog_rejects_a_key_defined_twice(tmp_path: Path) -> None:
 def test_command_catalog_english_matches_code(loaded_bot: LCMBot) -> None:
     """The catalog's English command names are the names in code (so the catalog cannot drift)."""
     messages = catalog()
-    for key in messages.keys():
+    for key in list(messages.keys()):
         if key.startswith("cmd.") and key.endswith(".name"):
-            path = key[len("cmd."):-len(".name")].split(".")
+            path = key[len("cmd.") : -len(".name")].split(".")
             cmd = loaded_bot.tree.get_command(path[0])
             assert cmd is not None, f"{key}: no command /{path[0]}"
             for part in path[1:]:
