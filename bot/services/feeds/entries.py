@@ -90,7 +90,9 @@ def struct_to_datetime(value: time.struct_time | None) -> datetime | None:
 def entry_date(entry: Mapping[str, Any]) -> datetime | None:
     """The entry's publication date (else its update or creation date), aware UTC."""
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        found = struct_to_datetime(entry.get(name))
+        # dict.get, not FeedParserDict.get: the latter aliases missing keys and warns about it.
+        value = dict.get(entry, name) if isinstance(entry, dict) else entry.get(name)
+        found = struct_to_datetime(value)
         if found is not None:
             return found
     return None
