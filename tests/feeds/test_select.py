@@ -99,8 +99,10 @@ def test_same_link_in_a_channel_is_posted_once():
 
 def test_same_link_twice_in_one_document_and_repeated_keys():
     entries = [
-        item("x", hours_ago=2, link="https://e/1"), item("y", hours_ago=1, link="https://e/1"), item("x", hours_ago=2)
-    ]  # fmt: skip
+        item("x", hours_ago=2, link="https://e/1"),
+        item("y", hours_ago=1, link="https://e/1"),
+        item("x", hours_ago=2),
+    ]
     selection = select_new_items(SEEDED, entries, now=NOW)
     assert keys(selection.to_post) == ["x"]
     assert [d.reason for d in selection.to_record_only] == [SelectReason.DUPLICATE_LINK]
