@@ -260,7 +260,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "upload": ("televerser", "televersement", "upload"),
     "file": ("fichier", "file"),
     "slide": ("slide", "transparent"),
-    "recording": ("replay", "enregistrement", "recording"),
+    "recording": ("replay", "enregistrement", "recording"),  # matched as written, not by stem
     "lab": ("tp", "lab", "labs"),
     "forget": ("oublier", "oublie", "forget", "forgot", "forgotten"),
     "reset": ("reinitialiser", "reinitialisation", "reset"),

@@ -101,11 +101,16 @@ def detect_language(cleaned: str) -> str:
 
 @lru_cache(maxsize=1)
 def _concept_table() -> dict[str, str]:
+    # Keyed by surface forms, plurals and French verb stems only: keying on every stem would send
+    # "courant" to "cours" (stem "cour") and "record" to "recording".
     table: dict[str, str] = {}
-    fr, en = Stemmer.Stemmer("french"), Stemmer.Stemmer("english")
+    fr = Stemmer.Stemmer("french")
     for concept, forms in CONCEPTS.items():
         for form in forms:
-            for key in (form, fr.stemWord(form), en.stemWord(form)):
+            keys = [form, form + "s"]
+            if form.endswith("er") and len(form) >= 6:
+                keys.append(fr.stemWord(form))
+            for key in keys:
                 table.setdefault(key, CONCEPT_PREFIX + concept)
     return table
 
