@@ -11,7 +11,7 @@ deadline, and calls :func:`decide_on_fire` when a timer rings (late or twice is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -132,6 +132,13 @@ def idempotency_key(question_id: int, action: Action) -> str:
     return f"esc:{question_id}:{_KEY_SUFFIX[action]}"
 
 
+def _as_utc(value: datetime) -> datetime:
+    # Adding a timedelta to a zoned datetime is wall-clock arithmetic; elapsed time needs UTC.
+    if value.tzinfo is None:
+        raise ValueError("the ladder needs timezone-aware datetimes")
+    return value.astimezone(UTC)
+
+
 def _gated(hours: WorkingHours, due: datetime, now: datetime) -> datetime:
     """The earliest instant not before ``due`` nor ``now`` that is inside working hours."""
     return next_opening(hours, max(due, now))
@@ -147,7 +154,7 @@ def next_step(
         return Step(Action.CLOSE, next_opening(ALWAYS, now)) if escalation.started else None
     hours = ALWAYS if escalation.urgent else config.hours
     if escalation.pinged_at is None:
-        due = question.created_at + config.peer_window
+        due = _as_utc(question.created_at) + config.peer_window
         if escalation.requested_at is not None:
             due = min(due, escalation.requested_at)
         return Step(Action.PING, _gated(hours, due, now))
@@ -213,7 +220,7 @@ def can_escalate_manually(
     if escalation.requested_at is not None or escalation.pinged_at is not None:
         return ManualCheck(False, "escalation.escalate.refused.already")
     if role is Role.ASKER:
-        remaining = question_created_at + min_age - now
+        remaining = _as_utc(question_created_at) + min_age - _as_utc(now)
         if remaining > timedelta(0):
             return ManualCheck(False, "escalation.escalate.refused.too_early", remaining)
     return ManualCheck(True)
