@@ -3,5 +3,28 @@
 from models.base import Base, UTCDateTime
 from models.guild import GuildSettings
 from models.meta import BotState
+from models.outbox import OutboxEntry
+from models.question import (
+    KnowledgeEntry,
+    QASpace,
+    Question,
+    QuestionState,
+    RejectedPair,
+    SpaceKind,
+    Suggestion,
+)
 
-__all__ = ["Base", "BotState", "GuildSettings", "UTCDateTime"]
+__all__ = [
+    "Base",
+    "BotState",
+    "GuildSettings",
+    "KnowledgeEntry",
+    "OutboxEntry",
+    "QASpace",
+    "Question",
+    "QuestionState",
+    "RejectedPair",
+    "SpaceKind",
+    "Suggestion",
+    "UTCDateTime",
+]
