@@ -197,7 +197,7 @@ def test_peer_answer_in_time_means_no_step():
     assert next_step(CONFIG, answered, NO_ESCALATION, paris(2026, 11, 23, 15)) is None
     # the peer-window timer still fires the next day: it drops
     fired = decide_on_fire(CONFIG, answered, NO_ESCALATION, paris(2026, 11, 24, 10))
-    assert fired == Decision(Verdict.DROP, reason=DropReason.ANSWERED)
+    assert fired == Decision(Verdict.DROP, reason=DropReason.RESOLVED)
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ class Verdict(StrEnum):
 
 
 class DropReason(StrEnum):
-    ANSWERED = "answered"  # the question left the ladder and no escalation is active
+    RESOLVED = "resolved"  # the question left the ladder (answered, solved, duplicate, closed)
     TAKEN = "taken"  # a trainer took it: nothing more until it is answered
     CLOSED = "closed"  # the escalation is already closed
     DONE = "done"  # every step has been sent; waiting for an answer
@@ -187,7 +187,7 @@ def decide_on_fire(
         if escalation.closed_at is not None:
             reason = DropReason.CLOSED
         elif not question.in_ladder:
-            reason = DropReason.ANSWERED
+            reason = DropReason.RESOLVED
         elif escalation.taken_by is not None and escalation.sent_back_at is None:
             reason = DropReason.TAKEN
         else:
