@@ -329,6 +329,24 @@ NOW = paris(2026, 11, 23, 12)
         (
             Role.LCM,
             NOW - 3 * H,
+            {"escalation": EscalationState(pinged_at=NOW - H), "urgent": True},
+            (True, None, None),
+        ),
+        (
+            Role.LCM,
+            NOW - 3 * H,
+            {"escalation": EscalationState(pinged_at=NOW - H, urgent=True), "urgent": True},
+            (False, "escalation.escalate.refused.already", None),
+        ),
+        (
+            Role.ASKER,
+            NOW - 3 * H,
+            {"escalation": EscalationState(pinged_at=NOW - H), "urgent": True},
+            (False, "escalation.escalate.refused.already", None),
+        ),
+        (
+            Role.LCM,
+            NOW - 3 * H,
             {"question": QuestionState(QuestionStatus.SOLVED, NOW - 3 * H)},
             (False, "escalation.escalate.refused.resolved", None),
         ),

@@ -206,18 +206,20 @@ def can_escalate_manually(
     *,
     question: QuestionState | None = None,
     escalation: EscalationState = NO_ESCALATION,
+    urgent: bool = False,
 ) -> ManualCheck:
     """Tell whether ``/escalate`` is allowed: the LCM any time, the asker once the question is ``min_age``.
 
-    ``question`` and ``escalation``, when given, also refuse a question that left the ladder or was already
-    escalated. Whether the channel is a question thread at all is the caller's to check
-    (``escalation.escalate.refused.not_question``).
+    ``question`` and ``escalation``, when given, also refuse a question that left the ladder or was
+    already escalated, except that the LCM may still mark an escalation ``urgent``. Whether the channel is a
+    question thread at all is the caller's to check (``escalation.escalate.refused.not_question``).
     """
     if role in (Role.TRAINER, Role.OTHER):
         return ManualCheck(False, f"escalation.escalate.refused.{role.value}")
     if question is not None and not question.in_ladder:
         return ManualCheck(False, "escalation.escalate.refused.resolved")
-    if escalation.requested_at is not None or escalation.pinged_at is not None:
+    upgrade = urgent and role is Role.LCM and not escalation.urgent
+    if (escalation.requested_at is not None or escalation.pinged_at is not None) and not upgrade:
         return ManualCheck(False, "escalation.escalate.refused.already")
     if role is Role.ASKER:
         remaining = _as_utc(question_created_at) + min_age - _as_utc(now)
