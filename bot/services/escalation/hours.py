@@ -1,10 +1,11 @@
-"""Trainers' working hours: parse, format, and count open time across weekends and DST changes.
+"""Trainers' working hours: the value, and open-time arithmetic across weekends and DST changes.
 
 Semantics: an instant is open when its *local wall-clock time* (in the hours' time zone) falls in one of the
 ranges of its local weekday. So a local time skipped by a spring-forward change is never open (a 02:00-03:00
 window is empty that Sunday in Europe/Paris) and a local hour repeated by a fall-back change is open twice
 (the same window lasts two real hours that Sunday); "00:00-24:00" every day behaves exactly like "always".
-Every datetime taken must be timezone-aware; every datetime returned is in UTC.
+Every datetime taken must be timezone-aware; every datetime returned is in UTC. The text syntax lives in
+``syntax.py`` (``WorkingHours.parse`` / ``.format`` reach it).
 """
 
 from __future__ import annotations
