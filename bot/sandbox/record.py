@@ -108,8 +108,9 @@ class Record:
     def of_kind(self, *kinds: str, after: int = 0) -> list[Event]:
         return [e for e in self.events[after:] if e.kind in kinds]
 
-    async def wait_for(self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0,
-                       what: str = "event") -> Event:
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0, what: str = "event"
+    ) -> Event:
         """Return the first event after ``after`` matching ``predicate``; raise WaitTimeout after ``timeout``."""
         cond = self._condition()
         deadline = asyncio.get_running_loop().time() + timeout

@@ -277,10 +277,23 @@ class World:
 
     # -- construction ---------------------------------------------------------------------------------
 
-    def add_user(self, username: str, *, bot: bool = False, locale: str = "en-US", user_id: int | None = None,
-                 accepts_dms: bool = True) -> User:
-        user = User(id=user_id or self.ids.next(), username=username, bot=bot, locale=locale,
-                    global_name=None if bot else username.title(), accepts_dms=accepts_dms)
+    def add_user(
+        self,
+        username: str,
+        *,
+        bot: bool = False,
+        locale: str = "en-US",
+        user_id: int | None = None,
+        accepts_dms: bool = True,
+    ) -> User:
+        user = User(
+            id=user_id or self.ids.next(),
+            username=username,
+            bot=bot,
+            locale=locale,
+            global_name=None if bot else username.title(),
+            accepts_dms=accepts_dms,
+        )
         self.users[user.id] = user
         return user
 
@@ -294,10 +307,23 @@ class World:
         guild.members[self.bot_user.id] = Member(user=self.bot_user, guild_id=gid, roles=[bot_role.id])
         return guild
 
-    def add_role(self, guild: Guild, name: str, *, permissions: int = 0, managed: bool = False,
-                 mentionable: bool = False) -> Role:
-        role = Role(id=self.ids.next(), name=name, permissions=permissions, position=len(guild.roles),
-                    managed=managed, mentionable=mentionable)
+    def add_role(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        permissions: int = 0,
+        managed: bool = False,
+        mentionable: bool = False,
+    ) -> Role:
+        role = Role(
+            id=self.ids.next(),
+            name=name,
+            permissions=permissions,
+            position=len(guild.roles),
+            managed=managed,
+            mentionable=mentionable,
+        )
         guild.roles[role.id] = role
         return role
 
@@ -306,12 +332,28 @@ class World:
         guild.members[user.id] = member
         return member
 
-    def add_channel(self, guild: Guild | None, name: str | None, type: int = ChannelType.GUILD_TEXT, *,
-                    parent: Channel | None = None, channel_id: int | None = None, **fields: Any) -> Channel:
-        channel = Channel(id=channel_id or self.ids.next(), type=type, name=name,
-                          guild_id=guild.id if guild else None, parent_id=parent.id if parent else None, **fields)
+    def add_channel(
+        self,
+        guild: Guild | None,
+        name: str | None,
+        type: int = ChannelType.GUILD_TEXT,
+        *,
+        parent: Channel | None = None,
+        channel_id: int | None = None,
+        **fields: Any,
+    ) -> Channel:
+        channel = Channel(
+            id=channel_id or self.ids.next(),
+            type=type,
+            name=name,
+            guild_id=guild.id if guild else None,
+            parent_id=parent.id if parent else None,
+            **fields,
+        )
         if guild is not None and not channel.is_thread:
-            channel.position = sum(1 for c in self.channels.values() if c.guild_id == guild.id and not c.is_thread)
+            channel.position = sum(
+                1 for c in self.channels.values() if c.guild_id == guild.id and not c.is_thread
+            )
         self.channels[channel.id] = channel
         self.channel_messages[channel.id] = []
         return channel
@@ -342,12 +384,17 @@ class World:
         member = guild.members.get(user_id)
         if member is None:
             return 0
-        base_channel = self.channels[channel.parent_id] if channel.is_thread and channel.parent_id else channel
+        base_channel = (
+            self.channels[channel.parent_id] if channel.is_thread and channel.parent_id else channel
+        )
         return perms.compute(guild, member, base_channel)
 
     def history(self, channel_id: int) -> list[Message]:
-        return [m for mid in self.channel_messages.get(channel_id, [])
-                if not (m := self.messages[mid]).deleted and not m.ephemeral]
+        return [
+            m
+            for mid in self.channel_messages.get(channel_id, [])
+            if not (m := self.messages[mid]).deleted and not m.ephemeral
+        ]
 
     # -- payloads -------------------------------------------------------------------------------------
 
@@ -359,48 +406,58 @@ class World:
             "flags": 0,
         }
         if channel.type == ChannelType.DM:
-            data["recipients"] = [self.users[u].payload() for u in channel.recipients]
+            data["recipients"] = [
+                self.users[u].payload() for u in channel.recipients if u != self.bot_user.id
+            ]
             return data
-        data.update({
-            "guild_id": str(channel.guild_id),
-            "name": channel.name,
-            "parent_id": str(channel.parent_id) if channel.parent_id else None,
-            "rate_limit_per_user": channel.rate_limit_per_user,
-        })
+        data.update(
+            {
+                "guild_id": str(channel.guild_id),
+                "name": channel.name,
+                "parent_id": str(channel.parent_id) if channel.parent_id else None,
+                "rate_limit_per_user": channel.rate_limit_per_user,
+            }
+        )
         if channel.is_thread:
-            data.update({
-                "owner_id": str(channel.owner_id),
-                "message_count": channel.message_count,
-                "member_count": len(channel.thread_members),
-                "total_message_sent": channel.message_count,
-                "applied_tags": [str(t) for t in channel.applied_tags],
-                "thread_metadata": {
-                    "archived": channel.archived,
-                    "locked": channel.locked,
-                    "auto_archive_duration": channel.auto_archive_duration,
-                    "archive_timestamp": iso(channel.archive_timestamp or snowflake_time(channel.id)),
-                    "create_timestamp": iso(snowflake_time(channel.id)),
-                    "invitable": channel.invitable,
-                },
-            })
+            data.update(
+                {
+                    "owner_id": str(channel.owner_id),
+                    "message_count": channel.message_count,
+                    "member_count": len(channel.thread_members),
+                    "total_message_sent": channel.message_count,
+                    "applied_tags": [str(t) for t in channel.applied_tags],
+                    "thread_metadata": {
+                        "archived": channel.archived,
+                        "locked": channel.locked,
+                        "auto_archive_duration": channel.auto_archive_duration,
+                        "archive_timestamp": iso(channel.archive_timestamp or snowflake_time(channel.id)),
+                        "create_timestamp": iso(snowflake_time(channel.id)),
+                        "invitable": channel.invitable,
+                    },
+                }
+            )
             return data
-        data.update({
-            "position": channel.position,
-            "permission_overwrites": [o.payload() for o in channel.overwrites.values()],
-            "nsfw": channel.nsfw,
-        })
+        data.update(
+            {
+                "position": channel.position,
+                "permission_overwrites": [o.payload() for o in channel.overwrites.values()],
+                "nsfw": channel.nsfw,
+            }
+        )
         if channel.type in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.GUILD_FORUM):
             data["topic"] = channel.topic
             data["default_auto_archive_duration"] = 4320
             data["default_thread_rate_limit_per_user"] = 0
         if channel.type == ChannelType.GUILD_FORUM:
-            data.update({
-                "available_tags": channel.available_tags,
-                "default_reaction_emoji": None,
-                "default_sort_order": None,
-                "default_forum_layout": 0,
-                "default_tag_setting": "match_some",
-            })
+            data.update(
+                {
+                    "available_tags": channel.available_tags,
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                    "default_tag_setting": "match_some",
+                }
+            )
         return data
 
     def thread_member_payload(self, channel: Channel, user_id: int) -> dict[str, Any]:
@@ -428,9 +485,16 @@ class World:
         }
         if message.reactions:
             data["reactions"] = [
-                {"emoji": _emoji_payload(e), "count": len(users), "count_details": {"burst": 0, "normal": len(users)},
-                 "me": self.bot_user.id in users, "me_burst": False, "burst_colors": []}
-                for e, users in message.reactions.items() if users
+                {
+                    "emoji": _emoji_payload(e),
+                    "count": len(users),
+                    "count_details": {"burst": 0, "normal": len(users)},
+                    "me": self.bot_user.id in users,
+                    "me_burst": False,
+                    "burst_colors": [],
+                }
+                for e, users in message.reactions.items()
+                if users
             ]
         if ref:
             data["message_reference"] = ref
@@ -443,8 +507,12 @@ class World:
             data["application_id"] = str(message.application_id)
         if message.interaction_id and message.interaction_user_id:
             user = self.users[message.interaction_user_id]
-            data["interaction_metadata"] = {"id": str(message.interaction_id), "type": 2, "user": user.payload(),
-                                            "authorizing_integration_owners": {}}
+            data["interaction_metadata"] = {
+                "id": str(message.interaction_id),
+                "type": 2,
+                "user": user.payload(),
+                "authorizing_integration_owners": {},
+            }
         channel = self.channels.get(message.channel_id)
         if channel is not None and channel.is_thread and channel.id == message.id:
             data["position"] = 0
@@ -500,22 +568,27 @@ class World:
 
     def guild_create_payload(self, guild: Guild) -> dict[str, Any]:
         data = self.guild_payload(guild)
-        data.update({
-            "unavailable": False,
-            "large": False,
-            "member_count": len(guild.members),
-            "joined_at": iso(),
-            "channels": [self.channel_payload(c) for c in self.guild_channels(guild.id)],
-            "threads": [self.channel_payload(c) for c in self.guild_channels(guild.id, threads=True)
-                        if not c.archived],
-            # Only the bot is sent; discord.py asks the others with REQUEST_GUILD_MEMBERS.
-            "members": [guild.members[self.bot_user.id].payload()],
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-        })
+        data.update(
+            {
+                "unavailable": False,
+                "large": False,
+                "member_count": len(guild.members),
+                "joined_at": iso(),
+                "channels": [self.channel_payload(c) for c in self.guild_channels(guild.id)],
+                "threads": [
+                    self.channel_payload(c)
+                    for c in self.guild_channels(guild.id, threads=True)
+                    if not c.archived
+                ],
+                # Only the bot is sent; discord.py asks the others with REQUEST_GUILD_MEMBERS.
+                "members": [guild.members[self.bot_user.id].payload()],
+                "presences": [],
+                "voice_states": [],
+                "stage_instances": [],
+                "guild_scheduled_events": [],
+                "soundboard_sounds": [],
+            }
+        )
         return data
 
     def webhook_payload(self, hook: Webhook, *, with_token: bool = True) -> dict[str, Any]:
@@ -540,22 +613,14 @@ class World:
             "icon": None,
             "description": "",
             "type": None,
-            "cover_image": None,
-            "primary_sku_id": None,
             "bot": self.bot_user.payload(),
-            "slug": None,
-            "guild_id": None,
             "rpc_origins": [],
             "bot_public": False,
             "bot_require_code_grant": False,
-            "terms_of_service_url": None,
-            "privacy_policy_url": None,
-            "custom_install_url": None,
-            "install_params": None,
             "integration_types_config": {},
             "verify_key": "0" * 64,
             "flags": 0,
-            "max_participants": None,
+            "flags_new": "0",
             "tags": [],
             "redirect_uris": [],
             "interactions_endpoint_url": None,
@@ -563,6 +628,9 @@ class World:
             "owner": self.owner.payload(),
             "approximate_guild_count": len(self.guilds),
             "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": [],
             "team": None,
         }
 

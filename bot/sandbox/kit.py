@@ -1,0 +1,793 @@
+"""The test kit: run a bot against the sandbox, act as members, and wait for what the bot did.
+
+::
+
+    async with Sandbox() as sb:
+        room = seed_classroom(sb.world)
+        kit = Kit(sb, room)
+        async with run_client(sb, my_bot):
+            msg = await kit.learner(0).say(room.general, "hello")
+            reply = await kit.wait_message(channel=room.general, after=msg)
+            handle = await kit.lcm.slash("lcm status", room.general)
+            event = await handle.reply()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.sandbox import permissions as P
+from bot.sandbox.record import Event, WaitTimeout
+from bot.sandbox.seed import Classroom
+from bot.sandbox.server import Sandbox
+from bot.sandbox.world import Channel, ChannelType, Interaction, Message, User
+
+if TYPE_CHECKING:
+    import discord
+
+    from bot.clock import Clock
+    from bot.settings import Settings
+
+DEFAULT_TIMEOUT = 5.0
+
+
+# -- reading what the bot did -------------------------------------------------------------------------
+
+
+def text_of(event_or_payload: Event | dict[str, Any]) -> str:
+    """Everything a reader sees in a message: content, then each embed's title, description and fields."""
+    data = event_or_payload.data if isinstance(event_or_payload, Event) else event_or_payload
+    if "message" in data and isinstance(data["message"], dict):
+        data = data["message"]
+    parts = [data.get("content") or ""]
+    for embed in data.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        for fld in embed.get("fields") or []:
+            parts += [fld.get("name") or "", fld.get("value") or ""]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(p for p in parts if p)
+
+
+def custom_ids(event_or_payload: Event | dict[str, Any]) -> list[str]:
+    """The custom_ids of a message's components, in order."""
+    data = event_or_payload.data if isinstance(event_or_payload, Event) else event_or_payload
+    if "message" in data and isinstance(data["message"], dict):
+        data = data["message"]
+    out: list[str] = []
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for comp in items:
+            if comp.get("custom_id"):
+                out.append(comp["custom_id"])
+            walk(comp.get("components") or [])
+            if isinstance(comp.get("component"), dict):
+                walk([comp["component"]])
+            if isinstance(comp.get("accessory"), dict):
+                walk([comp["accessory"]])
+
+    walk(data.get("components") or [])
+    return out
+
+
+def _find_component(items: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
+    for comp in items:
+        if comp.get("custom_id") == custom_id:
+            return comp
+        nested = list(comp.get("components") or [])
+        nested += [c for c in (comp.get("component"), comp.get("accessory")) if isinstance(c, dict)]
+        found = _find_component(nested, custom_id)
+        if found is not None:
+            return found
+    return None
+
+
+# -- interactions -------------------------------------------------------------------------------------
+
+
+@dataclass
+class InteractionHandle:
+    """An interaction a member started; await what the bot answered."""
+
+    kit: Kit
+    interaction: Interaction
+    mark: int
+
+    def _mine(self, kinds: tuple[str, ...]) -> Callable[[Event], bool]:
+        iid = str(self.interaction.id)
+        return lambda e: e.kind in kinds and e.data.get("interaction_id") == iid
+
+    async def response(self, timeout: float = DEFAULT_TIMEOUT) -> Event:
+        """The callback the bot sent (any type)."""
+        return await self.kit.sandbox.record.wait_for(
+            self._mine(("interaction.response",)),
+            after=self.mark,
+            timeout=timeout,
+            what=f"response to {self.describe()}",
+        )
+
+    async def reply(self, timeout: float = DEFAULT_TIMEOUT) -> Event:
+        """The message the member ends up seeing: the reply, or the deferred reply once edited."""
+        event = await self.response(timeout)
+        rtype = event.data["type"]
+        if rtype == 5:
+            mid = event.message_id
+            return await self.kit.sandbox.record.wait_for(
+                lambda e: e.kind == "message.update" and e.message_id == mid,
+                after=event.seq,
+                timeout=timeout,
+                what=f"edit of the deferred reply to {self.describe()}",
+            )
+        if rtype == 6:
+            mid = self.interaction.message_id
+            return await self.kit.sandbox.record.wait_for(
+                lambda e: e.kind == "message.update" and e.message_id == mid,
+                after=event.seq,
+                timeout=timeout,
+                what=f"edit after the deferred update of {self.describe()}",
+            )
+        if rtype in (4, 7):
+            return event
+        raise AssertionError(f"{self.describe()} was answered with type {rtype}, not a message")
+
+    async def followup(self, index: int = 0, timeout: float = DEFAULT_TIMEOUT) -> Event:
+        iid = str(self.interaction.id)
+        seen: list[Event] = []
+
+        def nth(e: Event) -> bool:
+            if e.kind == "interaction.followup" and e.data.get("interaction_id") == iid:
+                seen.append(e)
+                return len(seen) > index
+            return False
+
+        return await self.kit.sandbox.record.wait_for(
+            nth, after=self.mark, timeout=timeout, what=f"follow-up #{index} to {self.describe()}"
+        )
+
+    async def modal(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        event = await self.response(timeout)
+        if event.data["type"] != 9:
+            raise AssertionError(
+                f"{self.describe()} was answered with type {event.data['type']}, not a modal"
+            )
+        return event.data["data"]
+
+    def describe(self) -> str:
+        data = self.interaction.data
+        return f"interaction {self.interaction.id} ({data.get('name') or data.get('custom_id')})"
+
+
+class Actor:
+    """A member of the sandbox's guild, doing what a person does in the Discord client."""
+
+    def __init__(self, kit: Kit, user: User, guild_id: int | None) -> None:
+        self.kit = kit
+        self.user = user
+        self.guild_id = guild_id
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.user.id}>"
+
+    @property
+    def _sb(self) -> Sandbox:
+        return self.kit.sandbox
+
+    async def say(
+        self,
+        channel: Channel,
+        content: str = "",
+        *,
+        reply_to: Message | None = None,
+        embeds: list[dict[str, Any]] | None = None,
+        allowed_mentions: dict[str, Any] | None = None,
+        files: list[dict[str, Any]] | None = None,
+    ) -> Message:
+        """Post in ``channel`` (with this member's permissions)."""
+        body: dict[str, Any] = {"content": content}
+        if embeds:
+            body["embeds"] = embeds
+        if allowed_mentions is not None:
+            body["allowed_mentions"] = allowed_mentions
+        if reply_to is not None:
+            body["message_reference"] = {
+                "message_id": str(reply_to.id),
+                "channel_id": str(reply_to.channel_id),
+            }
+        message = self._sb.ops.create_message(
+            channel, self.user, body, files, check=channel.type != ChannelType.DM
+        )
+        await asyncio.sleep(0)
+        return message
+
+    async def dm(self, content: str) -> Message:
+        """Write to the bot in private messages."""
+        channel = self._sb.ops.dm_channel(self.user, self._sb.world.bot_user)
+        return await self.say(channel, content)
+
+    async def edit(self, message: Message, content: str) -> Message:
+        result = self._sb.ops.edit_message(message, {"content": content}, self.user, check=True)
+        await asyncio.sleep(0)
+        return result
+
+    async def delete(self, message: Message) -> None:
+        self._sb.ops.delete_message(message, self.user, check=True)
+        await asyncio.sleep(0)
+
+    async def react(self, message: Message, emoji: str) -> None:
+        self._sb.ops.react(message, emoji, self.user, check=True)
+        await asyncio.sleep(0)
+
+    async def open_post(
+        self, forum: Channel, title: str, content: str, *, tags: list[str] | None = None
+    ) -> tuple[Channel, Message]:
+        """Open a forum post, with tags named as in the forum."""
+        by_name = {t["name"]: t["id"] for t in forum.available_tags}
+        body = {
+            "name": title,
+            "applied_tags": [by_name[t] for t in tags or []],
+            "message": {"content": content},
+        }
+        thread, starter = self._sb.ops.create_thread(forum, self.user, body, check=True)
+        assert starter is not None
+        await asyncio.sleep(0)
+        return thread, starter
+
+    async def start_thread(self, message: Message, name: str) -> Channel:
+        parent = self._sb.ops.channel(message.channel_id)
+        thread, _ = self._sb.ops.create_thread(
+            parent, self.user, {"name": name}, from_message=message, check=True
+        )
+        await asyncio.sleep(0)
+        return thread
+
+    async def join(self) -> None:
+        guild = self._sb.world.guilds[self._require_guild()]
+        self._sb.ops.add_member(guild, self.user)
+        await asyncio.sleep(0)
+
+    async def leave(self) -> None:
+        guild = self._sb.world.guilds[self._require_guild()]
+        self._sb.ops.remove_member(guild, self.user)
+        await asyncio.sleep(0)
+
+    def _require_guild(self) -> int:
+        if self.guild_id is None:
+            raise ValueError("this actor has no guild")
+        return self.guild_id
+
+    # -- application commands and components ----------------------------------------------------------
+
+    def _commands(self) -> list[dict[str, Any]]:
+        world = self._sb.world
+        return list(world.global_commands) + list(world.guild_commands.get(self.guild_id or 0, []))
+
+    def _find_command(self, name: str, ctype: int) -> dict[str, Any]:
+        for cmd in self._commands():
+            if cmd["name"] == name and cmd["type"] == ctype:
+                return cmd
+        known = ", ".join(sorted(f"{c['name']} (type {c['type']})" for c in self._commands())) or "none"
+        raise LookupError(f"no command {name!r} of type {ctype} is registered; registered: {known}")
+
+    def _check_visible(self, cmd: dict[str, Any], channel: Channel) -> None:
+        needed = cmd.get("default_member_permissions")
+        if needed is None or channel.guild_id is None:
+            return
+        guild = self._sb.world.guilds[channel.guild_id]
+        member = guild.members.get(self.user.id)
+        if member is None or not P.has(P.base(guild, member), int(needed)):
+            raise PermissionError(f"/{cmd['name']} is hidden from {self.user.username} (needs {needed})")
+
+    async def slash(
+        self, command: str, channel: Channel, *, locale: str | None = None, **options: Any
+    ) -> InteractionHandle:
+        """Invoke ``/command [subgroup] [sub]`` with ``options`` (User, Channel, Role or plain values)."""
+        parts = command.lstrip("/").split()
+        cmd = self._find_command(parts[0], 1)
+        self._check_visible(cmd, channel)
+        defs = cmd.get("options") or []
+        chain: list[dict[str, Any]] = []
+        for part in parts[1:]:
+            sub = next((o for o in defs if o["name"] == part and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise LookupError(f"/{cmd['name']} has no subcommand {part!r}")
+            chain.append(sub)
+            defs = sub.get("options") or []
+        resolved: dict[str, dict[str, Any]] = {}
+        leaf: list[dict[str, Any]] = []
+        for name, value in options.items():
+            opt = next((o for o in defs if o["name"] == name), None)
+            if opt is None:
+                raise LookupError(f"/{command} has no option {name!r}; options: {[o['name'] for o in defs]}")
+            leaf.append(
+                {"name": name, "type": opt["type"], "value": self._option_value(opt, value, resolved)}
+            )
+        missing = [o["name"] for o in defs if o.get("required") and o["name"] not in options]
+        if missing:
+            raise ValueError(f"/{command}: missing required options {missing}")
+        nested = leaf
+        for sub in reversed(chain):
+            nested = [{"name": sub["name"], "type": sub["type"], "options": nested}]
+        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": nested}
+        if resolved:
+            data["resolved"] = resolved
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._interact(2, data, channel, locale=locale)
+
+    def _option_value(self, opt: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]]) -> Any:
+        world = self._sb.world
+        otype = opt["type"]
+        if otype == 6:  # user
+            user = value.user if isinstance(value, Actor) else value
+            resolved.setdefault("users", {})[str(user.id)] = user.payload()
+            member = world.member(self.guild_id, user.id)
+            if member is not None:
+                resolved.setdefault("members", {})[str(user.id)] = {
+                    k: v for k, v in member.payload().items() if k != "user"
+                } | {"permissions": "0"}
+            return str(user.id)
+        if otype == 7:  # channel
+            payload = world.channel_payload(value) | {
+                "permissions": str(world.channel_permissions(value, self.id))
+            }
+            resolved.setdefault("channels", {})[str(value.id)] = payload
+            return str(value.id)
+        if otype == 8:  # role
+            resolved.setdefault("roles", {})[str(value.id)] = value.payload()
+            return str(value.id)
+        if otype == 11:  # attachment
+            att = {
+                "id": str(world.ids.next()),
+                "filename": value["filename"],
+                "size": len(value["data"]),
+                "url": f"https://cdn.sandbox.invalid/{value['filename']}",
+                "proxy_url": f"https://media.sandbox.invalid/{value['filename']}",
+            }
+            resolved.setdefault("attachments", {})[att["id"]] = att
+            return att["id"]
+        if opt.get("choices") and value not in [c["value"] for c in opt["choices"]]:
+            raise ValueError(f"option {opt['name']}: {value!r} is not one of its choices")
+        return value
+
+    async def context_menu(
+        self, name: str, message: Message, *, locale: str | None = None
+    ) -> InteractionHandle:
+        """Use a message context-menu command on ``message``."""
+        cmd = self._find_command(name, 3)
+        channel = self._sb.ops.channel(message.channel_id)
+        self._check_visible(cmd, channel)
+        data = {
+            "id": cmd["id"],
+            "name": cmd["name"],
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): self._sb.world.message_payload(message)}},
+        }
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._interact(2, data, channel, locale=locale)
+
+    def _message_of(self, target: Message | Event | int) -> Message:
+        mid = (
+            target.message_id
+            if isinstance(target, Event)
+            else target.id
+            if isinstance(target, Message)
+            else target
+        )
+        message = self._sb.world.messages.get(int(mid or 0))
+        if message is None:
+            raise LookupError(f"no message {mid}")
+        return message
+
+    async def click(
+        self, target: Message | Event | int, custom_id: str, *, locale: str | None = None
+    ) -> InteractionHandle:
+        """Click the button ``custom_id`` on a message."""
+        message = self._message_of(target)
+        comp = _find_component(message.components, custom_id)
+        if comp is None:
+            raise LookupError(
+                f"no component {custom_id!r} on message {message.id}; has {custom_ids(self._sb.world.message_payload(message))}"
+            )
+        if comp.get("disabled"):
+            raise PermissionError(f"component {custom_id!r} is disabled")
+        data = {"custom_id": custom_id, "component_type": comp["type"]}
+        return await self._interact(
+            3, data, self._sb.ops.channel(message.channel_id), message=message, locale=locale
+        )
+
+    async def select(
+        self, target: Message | Event | int, custom_id: str, values: list[str], *, locale: str | None = None
+    ) -> InteractionHandle:
+        """Choose ``values`` in the select menu ``custom_id``."""
+        message = self._message_of(target)
+        comp = _find_component(message.components, custom_id)
+        if comp is None:
+            raise LookupError(f"no component {custom_id!r} on message {message.id}")
+        data: dict[str, Any] = {
+            "custom_id": custom_id,
+            "component_type": comp["type"],
+            "values": list(values),
+        }
+        return await self._interact(
+            3, data, self._sb.ops.channel(message.channel_id), message=message, locale=locale
+        )
+
+    async def submit_modal(
+        self, handle: InteractionHandle, values: dict[str, str], *, locale: str | None = None
+    ) -> InteractionHandle:
+        """Fill and submit the modal the bot answered ``handle`` with."""
+        modal = await handle.modal()
+        rows: list[dict[str, Any]] = []
+        for row in modal.get("components") or []:
+            if row.get("type") == 1:
+                inputs = [
+                    {"type": c["type"], "custom_id": c["custom_id"], "value": values.get(c["custom_id"], "")}
+                    for c in row.get("components") or []
+                ]
+                rows.append({"type": 1, "components": inputs})
+            elif row.get("type") == 18 and isinstance(row.get("component"), dict):
+                c = row["component"]
+                answer: dict[str, Any] = {"type": c["type"], "custom_id": c["custom_id"]}
+                if c["type"] == 4:
+                    answer["value"] = values.get(c["custom_id"], "")
+                else:
+                    answer["values"] = values.get(c["custom_id"], [])
+                rows.append({"type": 18, "id": row.get("id", 0), "component": answer})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        message = self._sb.world.messages.get(handle.interaction.message_id or 0)
+        channel = self._sb.ops.channel(handle.interaction.channel_id)
+        return await self._interact(5, data, channel, message=message, locale=locale)
+
+    async def _interact(
+        self,
+        itype: int,
+        data: dict[str, Any],
+        channel: Channel,
+        *,
+        message: Message | None = None,
+        locale: str | None = None,
+    ) -> InteractionHandle:
+        sb = self._sb
+        world = sb.world
+        token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(60)
+        inter = Interaction(
+            id=world.ids.next(),
+            token=token,
+            type=itype,
+            user_id=self.user.id,
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            data=data,
+            locale=locale or self.user.locale,
+            message_id=message.id if message is not None else None,
+        )
+        world.interactions[token] = inter
+        perms = world.channel_permissions(channel, self.user.id)
+        payload: dict[str, Any] = {
+            "id": str(inter.id),
+            "application_id": str(world.application_id),
+            "type": itype,
+            "data": data,
+            "channel_id": str(channel.id),
+            "channel": world.channel_payload(channel),
+            "token": token,
+            "version": 1,
+            "locale": inter.locale,
+            "app_permissions": str(world.channel_permissions(channel, world.bot_user.id)),
+            "entitlements": [],
+            "attachment_size_limit": 26_214_400,
+            "entitlement_sku_ids": [],
+        }
+        if channel.guild_id is not None:
+            guild = world.guilds[channel.guild_id]
+            member = guild.members[self.user.id]
+            payload.update(
+                guild_id=str(guild.id),
+                guild_locale=guild.preferred_locale,
+                context=0,
+                member=member.payload() | {"permissions": str(perms)},
+                guild={"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
+                authorizing_integration_owners={"0": str(guild.id)},
+            )
+        else:
+            payload.update(
+                user=self.user.payload(), context=1, authorizing_integration_owners={"0": str(world.owner.id)}
+            )
+        if message is not None:
+            payload["message"] = world.message_payload(message)
+        mark = sb.record.mark()
+        sb.record.add(
+            "interaction.create",
+            actor_id=self.user.id,
+            guild_id=channel.guild_id,
+            channel_id=channel.id,
+            message_id=message.id if message else None,
+            data={"interaction_id": str(inter.id), "type": itype, "data": data, "locale": inter.locale},
+        )
+        sb.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=channel.guild_id)
+        await asyncio.sleep(0)
+        return InteractionHandle(self.kit, inter, mark)
+
+
+# -- the kit ------------------------------------------------------------------------------------------
+
+
+class Kit:
+    """Actors for the seeded members, and awaitable assertions on the sandbox's record."""
+
+    def __init__(self, sandbox: Sandbox, classroom: Classroom | None = None) -> None:
+        self.sandbox = sandbox
+        self.room = classroom
+
+    def actor(self, user: User) -> Actor:
+        return Actor(self, user, self.room.guild.id if self.room else None)
+
+    @property
+    def lcm(self) -> Actor:
+        assert self.room is not None
+        return self.actor(self.room.lcm)
+
+    @property
+    def trainer(self) -> Actor:
+        assert self.room is not None
+        return self.actor(self.room.trainer)
+
+    def learner(self, index: int = 0) -> Actor:
+        assert self.room is not None
+        return self.actor(self.room.learners[index])
+
+    def new_member(self, username: str, *, locale: str = "fr", accepts_dms: bool = True) -> Actor:
+        """A user who is not yet in the guild (call ``join``)."""
+        return self.actor(self.sandbox.world.add_user(username, locale=locale, accepts_dms=accepts_dms))
+
+    def mark(self) -> int:
+        return self.sandbox.record.mark()
+
+    async def wait_event(
+        self,
+        kind: str,
+        predicate: Callable[[Event], bool] | None = None,
+        *,
+        after: int | Message | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Event:
+        start = self._after(after)
+        return await self.sandbox.record.wait_for(
+            lambda e: e.kind == kind and (predicate is None or predicate(e)),
+            after=start,
+            timeout=timeout,
+            what=kind,
+        )
+
+    async def wait_message(
+        self,
+        *,
+        channel: Channel | int | None = None,
+        author: User | Actor | None = None,
+        contains: str | None = None,
+        predicate: Callable[[Event], bool] | None = None,
+        after: int | Message | None = None,
+        ephemeral: bool | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Event:
+        """The next message (by default from the bot) matching every given condition."""
+        author_id = author.id if author is not None else self.sandbox.world.bot_user.id
+        channel_id = channel.id if isinstance(channel, Channel) else channel
+
+        def match(e: Event) -> bool:
+            return (
+                e.kind == "message.create"
+                and e.actor_id == author_id
+                and (channel_id is None or e.channel_id == channel_id)
+                and (ephemeral is None or e.ephemeral == ephemeral)
+                and (contains is None or contains in text_of(e))
+                and (predicate is None or predicate(e))
+            )
+
+        what = (
+            f"message from {author_id}"
+            + (f" in {channel_id}" if channel_id else "")
+            + (f" containing {contains!r}" if contains else "")
+        )
+        return await self.sandbox.record.wait_for(match, after=self._after(after), timeout=timeout, what=what)
+
+    async def expect_silence(
+        self,
+        *,
+        after: int,
+        kinds: tuple[str, ...] = ("message.create",),
+        settle: Callable[[], Any] | None = None,
+    ) -> None:
+        """Assert the bot made no change of ``kinds`` since ``after``; call after a later event proves progress."""
+        found = [
+            e
+            for e in self.sandbox.record.of_kind(*kinds, after=after)
+            if e.actor_id == self.sandbox.world.bot_user.id
+        ]
+        if found:
+            raise AssertionError(f"expected no {kinds} from the bot, got {found}")
+
+    def _after(self, after: int | Message | None) -> int:
+        if after is None:
+            return 0
+        if isinstance(after, Message):
+            for event in reversed(self.sandbox.record.events):
+                if event.message_id == after.id and event.kind == "message.create":
+                    return event.seq
+            return 0
+        return after
+
+    def bot_messages(self, channel: Channel | None = None) -> list[Event]:
+        bot = self.sandbox.world.bot_user.id
+        return [
+            e
+            for e in self.sandbox.record.of_kind("message.create")
+            if e.actor_id == bot and (channel is None or e.channel_id == channel.id)
+        ]
+
+    def assert_clean(self) -> None:
+        """Fail on any invalid or unvalidated request, or invalid response, seen so far."""
+        failures = self.sandbox.failures()
+        if failures:
+            raise AssertionError("sandbox recorded failures:\n  " + "\n  ".join(failures))
+
+    def take_failures(self) -> list[str]:
+        """Return and forget the recorded failures (for tests that cause them on purpose)."""
+        out = self.sandbox.failures()
+        self.sandbox.record.validation_failures.clear()
+        self.sandbox.record.unvalidated.clear()
+        return out
+
+
+# -- running a bot ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def pointed_at(sandbox: Sandbox) -> Iterator[None]:
+    """Redirect discord.py's HTTP base and gateway address to the sandbox, and restore them after."""
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = sandbox.api_base_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sandbox.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+@contextlib.asynccontextmanager
+async def run_client(
+    sandbox: Sandbox, client: discord.Client, *, timeout: float = 15.0, wait_ready: bool = True
+) -> AsyncIterator[discord.Client]:
+    """Start ``client`` against the sandbox, wait for on_ready, and close it cleanly afterwards."""
+    with pointed_at(sandbox):
+        task = asyncio.create_task(client.start(sandbox.token), name="sandbox-bot")
+        try:
+            if wait_ready:
+                ready = asyncio.create_task(client.wait_until_ready())
+                done, _ = await asyncio.wait(
+                    {task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if task in done:
+                    ready.cancel()
+                    task.result()
+                    raise RuntimeError("the bot stopped before it was ready")
+                if ready not in done:
+                    ready.cancel()
+                    raise WaitTimeout(f"the bot was not ready within {timeout}s")
+            yield client
+        finally:
+            if not client.is_closed():
+                await client.close()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
+
+
+def lcm_settings(sandbox: Sandbox, data_dir: Path, **env: str) -> Settings:
+    """lcm-bot's settings for a run against ``sandbox`` with an empty SQLite database in ``data_dir``."""
+    from bot.settings import load_settings
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = sandbox.bot_env(
+        LCM__BOT__DATABASE_URL=f"sqlite+aiosqlite:///{data_dir / 'lcm-bot.sqlite3'}",
+        LCM__BOT__DATA_DIR=str(data_dir),
+        **env,
+    )
+    return load_settings(path=None, env=values)
+
+
+@contextlib.asynccontextmanager
+async def run_lcm_bot(
+    sandbox: Sandbox, data_dir: Path, *, clock: Clock | None = None, timeout: float = 30.0, **env: str
+) -> AsyncIterator[discord.Client]:
+    """The real lcm-bot (bot.app.LCMBot), in this process, against the sandbox."""
+    from bot.app import LCMBot  # type: ignore[import-not-found]
+    from bot.clock import FakeClock
+
+    bot = LCMBot(lcm_settings(sandbox, data_dir, **env), clock=clock or FakeClock())
+    async with run_client(sandbox, bot, timeout=timeout) as client:
+        yield client
+
+
+class BotProcess:
+    """lcm-bot as a separate process (``lcm-bot run``), for restart and crash tests and benchmarks."""
+
+    def __init__(
+        self, sandbox: Sandbox, data_dir: Path, *, command: list[str] | None = None, **env: str
+    ) -> None:
+        self.sandbox = sandbox
+        self.data_dir = data_dir
+        script = Path(sys.executable).with_name("lcm-bot")
+        self.command = command or (
+            [str(script), "run"] if script.exists() else [sys.executable, "-m", "bot.cli", "run"]
+        )
+        self.env = sandbox.bot_env(
+            LCM__BOT__DATABASE_URL=f"sqlite+aiosqlite:///{data_dir / 'lcm-bot.sqlite3'}",
+            LCM__BOT__DATA_DIR=str(data_dir),
+            **env,
+        )
+        self.process: asyncio.subprocess.Process | None = None
+        self.log_path = data_dir / "bot-process.log"
+
+    async def start(self, timeout: float = 30.0) -> BotProcess:
+        """Spawn the process and wait until it has identified on the gateway."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        mark = self.sandbox.record.mark()
+        log = self.log_path.open("ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LCM__")} | self.env
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command, env=env, stdout=log, stderr=log, cwd=str(self.data_dir)
+        )
+        log.close()
+        waiter = asyncio.create_task(
+            self.sandbox.record.wait_for(
+                lambda e: e.kind == "gateway.identify", after=mark, timeout=timeout, what="the bot's IDENTIFY"
+            )
+        )
+        exited = asyncio.create_task(self.process.wait())
+        done, _ = await asyncio.wait({waiter, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited in done:
+            waiter.cancel()
+            raise RuntimeError(f"lcm-bot exited with {self.process.returncode}; log:\n{self.log()}")
+        exited.cancel()
+        waiter.result()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def kill(self) -> int:
+        """SIGKILL: no goodbye, as in a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        return await self.process.wait()
+
+    async def stop(self, timeout: float = 15.0) -> int:
+        """SIGINT, as Ctrl-C: the bot closes its connections and exits."""
+        assert self.process is not None
+        if self.process.returncode is not None:
+            return self.process.returncode
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            return await self.kill()

@@ -1,0 +1,1 @@
+from bot.sandbox.pytest_plugin import *  # noqa: F403
