@@ -22,6 +22,8 @@ from bot import __version__, db
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.outbox import Outbox
+from bot.services.questions import IndexRegistry, KnowledgeService, QuestionService, SpaceService
 from bot.settings import DiscordSettings, Settings
 from bot.translator import CatalogTranslator
 from bot.tree import LCMCommandTree
@@ -59,6 +61,23 @@ class Services:
     """Every service, built once; cogs receive the ones they need."""
 
     guild_settings: GuildSettingsService
+    outbox: Outbox
+    spaces: SpaceService
+    indexes: IndexRegistry
+    questions: QuestionService
+    knowledge: KnowledgeService
+
+    @classmethod
+    def build(cls, settings: Settings, sessions, clock: Clock) -> Services:  # type: ignore[no-untyped-def]
+        indexes = IndexRegistry(sessions)
+        return cls(
+            guild_settings=GuildSettingsService(sessions, clock, settings.bot.language),
+            outbox=Outbox(sessions, clock),
+            spaces=SpaceService(sessions, clock),
+            indexes=indexes,
+            questions=QuestionService(sessions, clock, indexes),
+            knowledge=KnowledgeService(sessions, clock, indexes),
+        )
 
 
 CheckProvider = Callable[[discord.Guild], Awaitable[list]]
@@ -84,17 +103,30 @@ class LCMBot(commands.Bot):
         self.engine: AsyncEngine = db.create_engine(settings.database_url)
         self.sessions = db.create_sessionmaker(self.engine)
         self.scheduler = Scheduler(self.clock)
-        self.services = Services(
-            guild_settings=GuildSettingsService(self.sessions, self.clock, settings.bot.language),
-        )
+        self.services = Services.build(settings, self.sessions, self.clock)
         # /lcm check asks every capability what it needs; cogs add their providers when loaded.
         self.check_providers: list[CheckProvider] = []
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with what it needs (the one place that wires them)."""
         from cogs.lcm import LCM
+        from cogs.questions import Questions
+        from cogs.questions.staff import FaqCommands, SpaceCommands, question_link_command, unanswered_command
 
-        return [LCM(self, self.services.guild_settings)]
+        svc = self.services
+        lcm = LCM(self, svc.guild_settings)
+        for command in (
+            SpaceCommands(svc.spaces),
+            FaqCommands(svc.knowledge),
+            question_link_command(svc.questions),
+            unanswered_command(svc.questions, self.clock),
+        ):
+            lcm.lcm.add_command(command)
+        questions = Questions(
+            self, spaces=svc.spaces, questions=svc.questions, knowledge=svc.knowledge, indexes=svc.indexes,
+            guild_settings=svc.guild_settings, outbox=svc.outbox,
+        )  # fmt: skip
+        return [lcm, questions]
 
     async def setup_hook(self) -> None:
         await db.upgrade(self.engine, backup=self.settings.bot.backup_sqlite_before_migrating)

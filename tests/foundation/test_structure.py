@@ -9,6 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot import db
 from bot.app import LCMBot
 from bot.command_lint import command_problems, valid_slash_name
 from bot.i18n import Catalog, catalog
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 async def loaded_bot():
     settings = load_settings(env={"LCM__BOT__DATABASE_URL": "sqlite+aiosqlite:///:memory:"})
     bot = LCMBot(settings)
+    await db.upgrade(bot.engine, backup=False)
     await bot.tree.set_translator(CatalogTranslator())
     for cog in bot.build_cogs():
         await bot.add_cog(cog)
