@@ -103,6 +103,36 @@ def check_components(rows: list[dict[str, Any]]) -> list[tuple[list[Any], str, s
     return errs
 
 
+SELECT_TYPES = (3, 5, 6, 7, 8)
+
+
+def stored_components(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord stores them: each with a numeric ``id``, selects with their value bounds."""
+    counter = iter(range(1, 10_000))
+    taken: set[int] = set()
+
+    def walk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for comp in items:
+            comp = dict(comp)
+            if comp.get("id") is None:
+                comp["id"] = next(i for i in counter if i not in taken)
+            taken.add(comp["id"])
+            if comp.get("type") in SELECT_TYPES:
+                comp.setdefault("min_values", 1)
+                comp.setdefault("max_values", 1)
+            for key in ("components", "items"):
+                if isinstance(comp.get(key), list):
+                    comp[key] = walk(comp[key])
+            for key in ("component", "accessory"):
+                if isinstance(comp.get(key), dict):
+                    comp[key] = walk([comp[key]])[0]
+            out.append(comp)
+        return out
+
+    return walk(rows)
+
+
 class Ops:
     """The world's mutations, shared by the HTTP API (the bot) and the kit (members)."""
 
@@ -299,7 +329,7 @@ class Ops:
                 author=author,
                 content=content,
                 embeds=embeds,
-                components=components,
+                components=stored_components(components),
                 attachments=attachments,
                 flags=flags,
                 type=19 if reply_to is not None and msg_type == 0 else msg_type,
@@ -388,9 +418,10 @@ class Ops:
                 message.content, body.get("allowed_mentions"), message.author, channel, None
             )
             message.mention_users, message.mention_roles, message.mention_everyone = users, roles, everyone
-        for key in ("embeds", "components"):
-            if key in body:
-                setattr(message, key, body[key] or [])
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
+        if "components" in body:
+            message.components = stored_components(body["components"] or [])
         if "attachments" in body:
             keep = {str(a.get("id")) for a in body["attachments"] or []}
             message.attachments = [a for a in message.attachments if a["id"] in keep]
@@ -632,12 +663,10 @@ class Ops:
             self.require_guild(guild, actor.id, P.MANAGE_CHANNELS)
         ctype = int(body.get("type") or 0)
         parent = self.channel(body["parent_id"]) if body.get("parent_id") else None
-        overwrites = body.get("permission_overwrites")
-        if overwrites is None and parent is not None:
-            # Discord syncs a new channel with its category when no overwrites are given.
-            ows = {o.id: Overwrite(o.id, o.type, o.allow, o.deny) for o in parent.overwrites.values()}
-        else:
-            ows = self._parse_overwrites(overwrites or [], guild, actor, check=check, channel=parent)
+        # Discord does not copy a category's overwrites to a channel created in it: a bot that wants a
+        # synced channel passes them (or moves it with lock_permissions).
+        ows = self._parse_overwrites(body.get("permission_overwrites") or [], guild, actor, check=check,
+                                     channel=parent)
         tags = body.get("available_tags") or []
         channel = self.world.add_channel(
             guild,

@@ -23,6 +23,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 OPENAPI_ENV = "LCM_SANDBOX_OPENAPI"
+# Query parameters discord.py sends that the description omits and Discord ignores.
+KNOWN_EXTRA_QUERY = frozenset({"use_nested_fields"})
 PERMISSION_KEYS = frozenset({"allow", "deny", "permissions", "default_member_permissions"})
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -144,6 +146,8 @@ class OpenAPIValidator:
                 ]
         for name, value in query.items():
             param = op.query_params.get(name)
+            if param is None and name in KNOWN_EXTRA_QUERY:
+                continue
             if param is None:
                 errors.append(f"query.{name}: unknown query parameter")
                 continue
@@ -276,7 +280,9 @@ def _describe(error: ValidationError) -> str:
     leaves = _leaves(error)
     if len(leaves) > 1 and any(len(e.absolute_path) > len(error.absolute_path) for e in leaves):
         # A union: name the deepest complaint, which is the useful one.
-        deepest = max(leaves, key=lambda e: len(e.absolute_path))
+        # Prefer a real complaint over "wrong variant of the union" ones.
+        telling = [e for e in leaves if e.validator not in ("const", "enum")] or leaves
+        deepest = max(telling, key=lambda e: len(e.absolute_path))
         where = ".".join(str(p) for p in deepest.absolute_path) or where
         return f"{where}: {deepest.message}"
     return f"{where}: {error.message}"

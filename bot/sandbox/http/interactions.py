@@ -123,7 +123,8 @@ async def callback(request: web.Request) -> web.Response:
     if message is not None and ctype in (CHANNEL_MESSAGE, DEFERRED_MESSAGE, UPDATE_MESSAGE):
         info["response_message_id"] = str(message.id)
     out: dict[str, Any] = {"interaction": info}
-    if message is not None and ctype in (CHANNEL_MESSAGE, DEFERRED_MESSAGE, UPDATE_MESSAGE):
+    if message is not None and ctype in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+        # Discord describes a resource only for a message sent or updated, not for a deferral.
         out["resource"] = {"type": ctype, "message": sb.world.message_payload(message)}
     return ok(out)
 
