@@ -9,8 +9,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bot.services.feeds.text import (
     DEFAULT_SUMMARY_LIMIT,
@@ -118,11 +119,13 @@ def entry_key(guid: str | None, canonical_link: str | None, title: str, publishe
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\s>]+))""", re.IGNORECASE)
 
 
-def _first_img(html: str) -> str | None:
+def _first_img(html: str, base: str) -> str | None:
     for match in _IMG_SRC.finditer(html):
-        src = next(g for g in match.groups() if g)
+        src = unescape(next(g for g in match.groups() if g)).strip()
+        if base and not is_http_url(src):
+            src = urljoin(base, src)
         if is_http_url(src):
-            return src.strip()
+            return src
     return None
 
 
@@ -131,7 +134,7 @@ def _looks_like_image(item: Mapping[str, Any]) -> bool:
     return item.get("medium") == "image" or kind.startswith("image/")
 
 
-def entry_image(entry: Mapping[str, Any], html_bodies: list[str]) -> str | None:
+def entry_image(entry: Mapping[str, Any], html_bodies: list[tuple[str, str]]) -> str | None:
     """An image for the entry: media:content, media:thumbnail, an image enclosure, else the first <img>."""
     for item in entry.get("media_content") or []:
         url = item.get("url")
@@ -143,8 +146,8 @@ def entry_image(entry: Mapping[str, Any], html_bodies: list[str]) -> str | None:
     for item in entry.get("enclosures") or []:
         if is_http_url(item.get("href")) and _looks_like_image(item):
             return str(item["href"]).strip()
-    for html in html_bodies:
-        found = _first_img(html)
+    for html, base in html_bodies:
+        found = _first_img(html, base)
         if found:
             return found
     return None
@@ -167,15 +170,18 @@ class FeedEntry:
     position: int = 0
 
 
-def _html_bodies(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(value, type) of the entry's summary and contents, summary first."""
-    bodies: list[tuple[str, str]] = []
+def _html_bodies(entry: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(value, type, base URL) of the entry's summary and contents, summary first."""
+    bodies: list[tuple[str, str, str]] = []
     detail = entry.get("summary_detail") or {}
     if entry.get("summary"):
-        bodies.append((str(entry["summary"]), str(detail.get("type") or "text/html")))
+        bodies.append(
+            (str(entry["summary"]), str(detail.get("type") or "text/html"), str(detail.get("base") or ""))
+        )
     for content in entry.get("content") or []:
         if content.get("value"):
-            bodies.append((str(content["value"]), str(content.get("type") or "text/html")))
+            kind = str(content.get("type") or "text/html")
+            bodies.append((str(content["value"]), kind, str(content.get("base") or "")))
     return bodies
 
 
@@ -195,7 +201,7 @@ def build_entry(
         return None
     bodies = _html_bodies(entry)
     summary_text = ""
-    for value, kind in bodies:
+    for value, kind, _ in bodies:
         summary_text = _to_text(value, kind)
         if summary_text:
             break
@@ -209,7 +215,7 @@ def build_entry(
         link=link,
         summary=summary,
         published=published,
-        image=entry_image(entry, [value for value, kind in bodies if kind != "text/plain"]),
+        image=entry_image(entry, [(value, base) for value, kind, base in bodies if kind != "text/plain"]),
         guid=guid,
         raw_link=raw_link,
         safe_title=discord_safe(title_text, TITLE_LIMIT),

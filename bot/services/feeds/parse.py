@@ -64,7 +64,11 @@ def parse_feed(
     if url and "content-location" not in passed:
         passed["content-location"] = url
     # A stream, never bytes: feedparser would treat bytes that look like a path as a local file to open.
-    result = feedparser.parse(io.BytesIO(body), response_headers=passed)
+    # The bot shows only plain text, so feedparser's HTML sanitising and link rewriting inside content
+    # (two extra HTML parses per body, two thirds of its time) buy nothing; image URLs are resolved here.
+    result = feedparser.parse(
+        io.BytesIO(body), response_headers=passed, sanitize_html=False, resolve_relative_uris=False
+    )
     version = str(result.get("version") or "")
     raw_entries = result.get("entries") or []
     if not version and not raw_entries:

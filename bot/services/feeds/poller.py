@@ -21,12 +21,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class FeedRequest:
-    """A feed to poll, with the validators stored from its last successful fetch."""
+    """A feed to poll, with the validators stored from its last successful fetch.
+
+    ``last_elapsed`` is the previous ``PollResult.elapsed``: slow feeds are started first, so their wait
+    overlaps the rest of the cycle instead of trailing after it.
+    """
 
     feed_id: int
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    last_elapsed: float | None = None
 
 
 class PollStatus(StrEnum):
@@ -154,7 +159,10 @@ async def poll_many(
 
     try:
         await fetcher.open()
-        return list(await asyncio.gather(*(run(feed) for feed in feeds)))
+        # Slowest first (longest-processing-time-first); the sort is stable, results keep the input order.
+        order = sorted(range(len(feeds)), key=lambda i: -(feeds[i].last_elapsed or 0.0))
+        tasks = {i: asyncio.ensure_future(run(feeds[i])) for i in order}
+        return list(await asyncio.gather(*(tasks[i] for i in range(len(feeds)))))
     finally:
         if own:
             await fetcher.close()
