@@ -676,11 +676,16 @@ def pointed_at(sandbox: Sandbox) -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def run_client(
-    sandbox: Sandbox, client: discord.Client, *, timeout: float = 15.0, wait_ready: bool = True
+    sandbox: Sandbox,
+    client: discord.Client,
+    *,
+    timeout: float = 15.0,
+    wait_ready: bool = True,
+    token: str | None = None,
 ) -> AsyncIterator[discord.Client]:
     """Start ``client`` against the sandbox, wait for on_ready, and close it cleanly afterwards."""
     with pointed_at(sandbox):
-        task = asyncio.create_task(client.start(sandbox.token), name="sandbox-bot")
+        task = asyncio.create_task(client.start(token or sandbox.token), name="sandbox-bot")
         try:
             if wait_ready:
                 ready = asyncio.create_task(client.wait_until_ready())
