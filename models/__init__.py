@@ -1,6 +1,7 @@
 """Every model, imported here so that ``Base.metadata`` is complete (Alembic and tests rely on it)."""
 
 from models.base import Base, UTCDateTime
+from models.escalation import CategoryOwner, Escalation
 from models.guild import GuildSettings
 from models.meta import BotState
 from models.outbox import OutboxEntry
@@ -17,6 +18,8 @@ from models.question import (
 __all__ = [
     "Base",
     "BotState",
+    "CategoryOwner",
+    "Escalation",
     "GuildSettings",
     "KnowledgeEntry",
     "OutboxEntry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -35,6 +35,11 @@ class QASpace(Base):
     kind: Mapped[str] = mapped_column(String(8))
     solved_tag_id: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_tag_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Topic ownership and ladder delays of this space; None: the guild's (or the category's) apply.
+    trainer_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    peer_window_minutes: Mapped[int | None] = mapped_column(Integer)
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer)
+    lcm_minutes: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

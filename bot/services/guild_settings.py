@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.clock import Clock
 from bot.errors import UserError
 from models import GuildSettings
+from models.guild import DEFAULT_HOURS
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,12 @@ class GuildConfig:
     lcm_role_id: int | None = None
     trainer_role_id: int | None = None
     log_channel_id: int | None = None
+    trainers_channel_id: int | None = None
+    working_hours: str = DEFAULT_HOURS
+    peer_window_minutes: int = 24 * 60
+    reminder_minutes: int = 4 * 60
+    lcm_minutes: int = 8 * 60
+    escalate_min_age_minutes: int = 120
 
     @classmethod
     def editable(cls) -> tuple[str, ...]:
@@ -66,11 +73,18 @@ class GuildSettingsService:
             row = await session.get(GuildSettings, guild_id, with_for_update=True)
             if row is None:
                 base = self._defaults(guild_id)
-                row = GuildSettings(guild_id=guild_id, created_at=now, updated_at=now, language=base.language)
+                row = GuildSettings(
+                    guild_id=guild_id,
+                    created_at=now,
+                    updated_at=now,
+                    **{name: getattr(base, name) for name in GuildConfig.editable()},
+                )
                 session.add(row)
+            defaults = self._defaults(guild_id)
             for key, value in changes.items():
-                if key == "language" and value is None:
-                    value = self._default_language
+                # Clearing a setting that cannot be empty restores its default.
+                if value is None and getattr(defaults, key) is not None:
+                    value = getattr(defaults, key)
                 setattr(row, key, value)
             row.updated_at = now
             config = _to_config(row)
