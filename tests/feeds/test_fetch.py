@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import zlib
 
 import pytest
 from aiohttp import web
@@ -199,6 +200,17 @@ async def test_gzip_body_is_decoded(make_server):
     async def handler(request: web.Request) -> web.Response:
         assert "gzip" in request.headers["Accept-Encoding"]
         return feed_response(gzip.compress(RSS), **{"Content-Encoding": "gzip"})
+
+    server.route("/feed", handler)
+    await server.start()
+    assert (await fetch(server.url("/feed"))).body == RSS
+
+
+async def test_deflate_body_is_decoded(make_server):
+    server = await make_server()
+
+    async def handler(request: web.Request) -> web.Response:
+        return feed_response(zlib.compress(RSS), **{"Content-Encoding": "deflate"})
 
     server.route("/feed", handler)
     await server.start()

@@ -67,3 +67,9 @@ async def test_parse_async_in_threads_and_processes():
     with ProcessPoolExecutor(max_workers=1) as pool:
         in_process = await parse_feed_async(body, executor=pool)
     assert in_thread == in_process and len(in_thread.entries) == 3
+
+
+async def test_not_a_feed_survives_a_process_pool():
+    with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(FeedError) as caught:
+        await parse_feed_async(fixture_bytes("not_a_feed.html"), executor=pool)
+    assert caught.value.reason is FeedErrorReason.NOT_A_FEED and "HTML" in caught.value.detail

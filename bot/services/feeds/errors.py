@@ -45,3 +45,7 @@ class FeedError(Exception):
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason
         self.detail = detail
+
+    def __reduce__(self) -> tuple[type[FeedError], tuple[FeedErrorReason, str]]:
+        # Raised in a process-pool worker, it must come back with its reason intact.
+        return (FeedError, (self.reason, self.detail))
