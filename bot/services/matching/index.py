@@ -14,7 +14,7 @@ from rapidfuzz.distance import OSA
 from bot.services.matching.normalize import Analysis, analyse, is_fuzzy_eligible
 from bot.services.matching.scoring import PreparedQuery, prepare, score, upper_bound_recall
 
-DEFAULT_THRESHOLD = 0.59  # chosen by benchmarks/duplicates_eval.py on the training splits
+DEFAULT_THRESHOLD = 0.47  # chosen by benchmarks/duplicates_eval.py on the training splits
 MAX_SUGGESTIONS = 3
 
 
@@ -31,17 +31,20 @@ def _deletions(term: str) -> Iterator[str]:
         yield term[:i] + term[i + 1 :]
 
 
-class _Weights:
-    """Current weight of each stored term, read from document frequencies on demand."""
+class _Weights(dict[str, float]):
+    """Current weight of each stored term, computed from its document frequency on first use."""
 
     __slots__ = ("_log_n", "_postings")
 
     def __init__(self, postings: dict[str, set[str]], n_docs: int) -> None:
+        super().__init__()
         self._postings = postings
         self._log_n = math.log(n_docs + 1)
 
-    def __getitem__(self, term: str) -> float:
-        return 1.0 + self._log_n - math.log(len(self._postings[term]) + 1)
+    def __missing__(self, term: str) -> float:
+        value = 1.0 + self._log_n - math.log(len(self._postings[term]) + 1)
+        self[term] = value
+        return value
 
 
 class QuestionIndex:
@@ -137,12 +140,58 @@ class QuestionIndex:
                 return []
             query = self._prepare(analysis, self._neighbours)
             weights = _Weights(self._postings, len(self._docs))
+            candidates, terms, assumed = self._candidates(query, threshold)
+            docs = self._docs
+            if len(candidates) > _BEST_FIRST_FROM:
+                return self._best_first(query, weights, candidates, terms, assumed, limit, threshold, exclude)
             scored = [
                 (s, key)
-                for key in self._candidates(query, threshold)
-                if key not in exclude and (s := score(query, self._docs[key], weights)) >= threshold
+                for key in candidates
+                if key not in exclude and (s := score(query, docs[key], weights)) >= threshold
             ]
         return _top(scored, limit)
+
+    def _best_first(
+        self,
+        query: PreparedQuery,
+        weights: _Weights,
+        candidates: set[str],
+        terms: list[tuple[float, set[str]]],
+        assumed: float,
+        limit: int,
+        threshold: float,
+        exclude: Collection[str],
+    ) -> list[Match]:
+        """Score many candidates in order of their best possible score, stopping once none can enter the top.
+
+        The bound is F1 with perfect precision and the query weight the candidate holds; exact, only faster.
+        """
+        total = query.total
+        bounded: list[tuple[float, str]] = []
+        for key in candidates:
+            if key in exclude:
+                continue
+            held = assumed
+            for weight, posting in terms:
+                if key in posting:
+                    held += weight
+            r = min(held / total, 1.0)
+            bounded.append((2 * r / (1 + r), key))
+        bounded.sort(key=lambda item: (-item[0], item[1]))
+        docs = self._docs
+        top: list[tuple[float, str]] = []
+        floor = threshold
+        for bound, key in bounded:
+            if bound < floor - 1e-9:
+                break
+            s = score(query, docs[key], weights)
+            if s >= floor:
+                top.append((s, key))
+                top.sort(key=lambda item: (-item[0], item[1]))
+                del top[limit:]
+                if len(top) == limit:
+                    floor = max(threshold, top[-1][0])
+        return _top(top, limit)
 
     async def asearch(
         self,
@@ -202,26 +251,58 @@ class QuestionIndex:
         hits = process.extract(term, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=None)
         return [hit[0] for hit in hits]
 
-    def _candidates(self, query: PreparedQuery, threshold: float) -> set[str]:
-        """Stored questions that can reach `threshold`: those holding enough of the query's weight.
+    def _candidates(
+        self, query: PreparedQuery, threshold: float
+    ) -> tuple[set[str], list[tuple[float, set[str]]], float]:
+        """Stored questions holding enough of the query's weight to possibly reach `threshold`.
 
-        Terms are taken from the lightest; the light ones that together stay under the minimum coverage
-        cannot lift a question over the threshold alone, so only postings of the others are read.
+        A question can only score `threshold` if the query terms it contains (exactly or through a typo)
+        carry at least `upper_bound_recall(threshold)` of the query's weight. The set of such questions is
+        built from intersections of postings, heaviest terms first, so common words never get scanned alone.
+        Returns the candidates, the (weight, posting) of the terms used, and the weight assumed present.
         """
-        needed = upper_bound_recall(threshold) * query.total
-        ordered = sorted(query.weights.items(), key=lambda item: item[1])
-        light = 0.0
-        essential: list[str] = []
-        for term, weight in ordered:
-            light += weight
-            if light >= needed - 1e-12:
-                essential.append(term)
-        candidates: set[str] = set()
+        needed = upper_bound_recall(threshold) * query.total - 1e-9
         postings = self._postings
-        for term in essential:
-            for other in query.variants[term]:
-                candidates |= postings[other]
-        return candidates
+        terms: list[tuple[float, set[str]]] = []
+        for term, weight in query.weights.items():
+            variants = query.variants[term]
+            if not variants:
+                continue
+            if len(variants) == 1:
+                posting = postings[next(iter(variants))]
+            else:
+                posting = set().union(*(postings[v] for v in variants))
+            terms.append((weight, posting))
+        terms.sort(key=lambda item: -item[0])
+        # Past a dozen terms the search tree grows too wide: the lightest are assumed present (a superset).
+        assumed = sum(weight for weight, _ in terms[_MAX_TREE_TERMS:])
+        terms = terms[:_MAX_TREE_TERMS]
+        needed -= assumed
+        if needed <= 0:
+            return (set().union(*(posting for _, posting in terms)) if terms else set()), terms, assumed
+        suffix = [0.0] * (len(terms) + 1)
+        for i in range(len(terms) - 1, -1, -1):
+            suffix[i] = suffix[i + 1] + terms[i][0]
+
+        def gather(i: int, need: float, within: set[str] | None) -> set[str]:
+            if i >= len(terms) or suffix[i] < need:
+                return set()
+            weight, posting = terms[i]
+            holding = posting if within is None else (within & posting)
+            if need - weight <= 0:
+                found = set(holding) if within is None else holding
+            elif holding:
+                found = gather(i + 1, need - weight, holding)
+            else:
+                found = set()
+            found |= gather(i + 1, need, within)
+            return found
+
+        return gather(0, needed, None), terms, assumed
+
+
+_MAX_TREE_TERMS = 12
+_BEST_FIRST_FROM = 1000
 
 
 def _top(scored: list[tuple[float, str]], limit: int) -> list[Match]:

@@ -90,6 +90,11 @@ PHRASES: dict[str, str] = {
     "a quelle heure": "heure",
     "emploi du temps": "horaire",
     "thank you": "",
+    "merci d avance": "",
+    "merci avance": "",
+    "merci par avance": "",
+    "thanks in advance": "",
+    "thank you in advance": "",
     "n importe": "",
 }
 

@@ -80,7 +80,10 @@ def clean(text: str) -> str:
     text = _CODE_BLOCK.sub(" ", text)
     text = _DISCORD_MARKUP.sub(" ", text)
     text = _URL.sub(" ", text)
-    text = text[:MAX_CHARS].lower().translate(_APOSTROPHES)
+    if len(text) > MAX_CHARS:
+        cut = text.rfind(" ", 0, MAX_CHARS)
+        text = text[: cut if cut > 0 else MAX_CHARS]
+    text = text.lower().translate(_APOSTROPHES)
     return _SHORTCODE.sub(" ", text)
 
 

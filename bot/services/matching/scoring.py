@@ -15,6 +15,9 @@ NUMBER_MISMATCH = 0.5  # both name numbers, none in common: "devoir 2" vs "devoi
 NUMBER_PARTIAL = 0.75  # both name numbers, some differ
 NUMBER_ONE_SIDED = 0.9  # only one of them names a number
 OPPOSITE = 0.5  # one says "s'inscrire", the other "se désinscrire"
+# Each side keeping a weighty word of its own is a substitution ("module réseaux" vs "module sécurité"),
+# worse than words added on one side only: lower the score by this share of the smaller such word.
+SUBSTITUTION = 1.0
 
 
 def idf(df: int, n_docs: int) -> float:
@@ -47,6 +50,11 @@ class PreparedQuery:
     credit: dict[str, float]  # stored term -> best credit over query terms
     total: float
     opposites: dict[str, frozenset[str]]  # query term -> terms meaning its opposite
+    # Fast path: stored term -> (credit, query weight it earns, bit of its query term); AMBIGUOUS when
+    # the stored term answers several query terms and the full computation is needed.
+    gain: dict[str, tuple[float, float, int]]
+    any_opposite: frozenset[str]
+    by_weight: tuple[tuple[float, int], ...]  # (weight, bit) of the query's word terms, heaviest first
 
 
 def prepare(
@@ -78,46 +86,97 @@ def prepare(
             if value > credit.get(other, 0.0):
                 credit[other] = value
     contrary = {term: found for term in analysis.terms if (found := opposites(term) - analysis.term_set)}
-    return PreparedQuery(analysis, weights, variants, credit, sum(weights.values()), contrary)
+    owners: dict[str, list[int]] = {}
+    for i, matches in enumerate(variants.values()):
+        for other in matches:
+            owners.setdefault(other, []).append(i)
+    names = list(variants)
+    gain: dict[str, tuple[float, float, int]] = {}
+    for other, owned_by in owners.items():
+        if len(owned_by) == 1:
+            value = variants[names[owned_by[0]]][other]
+            gain[other] = (value, weights[names[owned_by[0]]] * value, 1 << owned_by[0])
+        else:
+            gain[other] = AMBIGUOUS
+    any_opposite = frozenset().union(*contrary.values()) if contrary else frozenset()
+    by_weight = tuple(
+        sorted(((weights[t], 1 << i) for i, t in enumerate(names) if not t[0].isdigit()), reverse=True)
+    )
+    return PreparedQuery(
+        analysis, weights, variants, credit, sum(weights.values()), contrary, gain, any_opposite, by_weight
+    )
+
+
+AMBIGUOUS = (-1.0, 0.0, 0)
 
 
 def score(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float]) -> float:
-    """Weighted soft F1 of shared terms, in [0, 1], lowered when the numbers named differ.
+    """Weighted soft F1 of shared terms, in [0, 1], lowered when numbers differ or meanings are opposite.
 
     `weight` gives the current weight of every stored term.
     """
     if not query.total or not doc.terms:
         return 0.0
-    credit = query.credit
-    doc_total = 0.0
-    doc_hit = 0.0
+    gain = query.gain
+    doc_total = doc_hit = query_hit = doc_gap = 0.0
+    seen = 0
+    simple = True
     for term in doc.terms:
         w = weight[term]
         doc_total += w
-        c = credit.get(term)
-        if c:
-            doc_hit += w * c
+        g = gain.get(term)
+        if g is None:
+            if w > doc_gap and not term[0].isdigit():
+                doc_gap = w
+        elif g[2] & seen or g is AMBIGUOUS:
+            simple = False  # two stored terms answer one query term (a word and its typo)
+        else:
+            seen |= g[2]
+            doc_hit += w * g[0]
+            query_hit += g[1]
+    doc_terms = doc.term_set
+    if not simple:
+        doc_hit, query_hit, seen = _soft_hits(query, doc, weight)
     if not doc_hit:
         return 0.0
+    p = doc_hit / doc_total
+    r = query_hit / query.total
+    f = 2 * p * r / (p + r)
+    if doc_gap:
+        for w, bit in query.by_weight:
+            if not bit & seen:
+                f *= 1.0 - SUBSTITUTION * min(doc_gap / doc_total, w / query.total)
+                break
+    if query.analysis.numbers != doc.numbers:
+        f *= number_factor(query.analysis.numbers, doc.numbers)
+    if query.any_opposite and not query.any_opposite.isdisjoint(doc_terms):
+        for term, contrary in query.opposites.items():
+            if term not in doc_terms and not contrary.isdisjoint(doc_terms):
+                f *= OPPOSITE
+                break
+    return f
+
+
+def _soft_hits(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float]) -> tuple[float, float, int]:
+    """Matched weight on each side, and the query terms matched, when pairings compete (typos)."""
+    credit = query.credit
+    doc_hit = 0.0
+    for term in doc.terms:
+        c = credit.get(term)
+        if c:
+            doc_hit += weight[term] * c
     doc_terms = doc.term_set
     query_hit = 0.0
-    for term, matches in query.variants.items():
+    seen = 0
+    for i, (term, matches) in enumerate(query.variants.items()):
         best = 0.0
         for other, value in matches.items():
             if value > best and other in doc_terms:
                 best = value
-                if best == 1.0:
-                    break
         if best:
             query_hit += query.weights[term] * best
-    p = doc_hit / doc_total
-    r = query_hit / query.total
-    f = 2 * p * r / (p + r) * number_factor(query.analysis.numbers, doc.numbers)
-    for term, contrary in query.opposites.items():
-        if term not in doc_terms and not contrary.isdisjoint(doc_terms):
-            f *= OPPOSITE
-            break
-    return f
+            seen |= 1 << i
+    return doc_hit, query_hit, seen
 
 
 def number_factor(a: frozenset[str], b: frozenset[str]) -> float:
