@@ -36,6 +36,10 @@ def parsed(name: str, **kwargs):
         ("mailto:someone@example.com", "mailto:someone@example.com"),
         ("/relative/link", "/relative/link"),
         ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
+        ("https://ex.com/page?article", "https://ex.com/page?article"),
+        ("https://ex.com/s?q=a%2Fb&utm_term=x&b=%C3%A9", "https://ex.com/s?b=%C3%A9&q=a%2Fb"),
+        ("https://ex.com/s?a=2&a=1", "https://ex.com/s?a=1&a=2"),
+        ("https://ex.com/s?&&x=1&", "https://ex.com/s?x=1"),
     ],
 )
 def test_canonicalize_link(link, canonical):

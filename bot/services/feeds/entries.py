@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from bot.services.feeds.text import (
     DEFAULT_SUMMARY_LIMIT,
+    DESCRIPTION_LIMIT,
     TITLE_LIMIT,
     collapse_whitespace,
     discord_safe,
@@ -61,8 +62,10 @@ def canonicalize_link(link: str) -> str:
         host = f"{host}:{port}"
     userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
     netloc = f"{userinfo}@{host}" if userinfo else host
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    query = urlencode(sorted(params), doseq=False)
+    # Raw segments are kept byte for byte (a re-encode could change "?article" into "?article=").
+    segments = [seg for seg in parts.query.split("&") if seg]
+    kept = [(unquote_plus(seg.split("=", 1)[0]), seg) for seg in segments]
+    query = "&".join(seg for _, seg in sorted(p for p in kept if not _is_tracking(p[0])))
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
 
@@ -207,6 +210,7 @@ def build_entry(
             break
     published = entry_date(entry)
     guid = str(entry.get("id") or "").strip() or None
+    summary_limit = min(summary_limit, DESCRIPTION_LIMIT)
     title = truncate_words(title_text, TITLE_LIMIT)
     summary = truncate_words(summary_text, summary_limit)
     return FeedEntry(

@@ -186,8 +186,8 @@ class FeedFetcher:
             raise FeedError(
                 FeedErrorReason.TIMEOUT, f"no complete answer within {self.options.timeout:g} s"
             ) from None
-        except aiohttp.InvalidURL as exc:
-            raise FeedError(FeedErrorReason.BAD_URL, str(exc)) from None
+        except (aiohttp.InvalidURL, ValueError) as exc:  # ValueError: e.g. a host IDNA cannot encode
+            raise FeedError(FeedErrorReason.BAD_URL, f"{type(exc).__name__}: {exc}") from None
         except (aiohttp.ClientError, OSError) as exc:
             refused = _refused_in(exc)
             if refused is not None:
