@@ -30,7 +30,7 @@ import psutil
 
 from bot.services.feeds import poller as poller_module
 from bot.services.feeds.fetch import FetchOptions
-from bot.services.feeds.parse import parse_feed, parse_feed_async
+from bot.services.feeds.parse import make_parse_pool, parse_feed, parse_feed_async
 from bot.services.feeds.poller import FeedRequest, PollResult, PollStatus, poll_many
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,7 +252,7 @@ async def lag_section() -> None:
     async def thread() -> None:
         await parse_feed_async(body, headers)
 
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with make_parse_pool(1, tasks_per_worker=100_000) as pool:
         await parse_feed_async(
             b"<rss version='2.0'><channel></channel></rss>", executor=pool
         )  # warm the worker
@@ -288,7 +288,7 @@ async def main_async(concurrency: int, n_ports: int) -> int:
             "  plan: "
             + ", ".join(f"{k} {kinds.count(k)}" for k in ("same", "changed", "slow", "error", "down"))
         )
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with make_parse_pool(1, tasks_per_worker=100_000) as pool:
             await parse_feed_async(b"<rss version='2.0'><channel></channel></rss>", executor=pool)  # warm up
             runs: dict[str, dict[str, Any]] = {}
             for mode, executor in (("process pool", pool), ("threads", None)):

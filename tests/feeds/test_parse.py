@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 import pytest
 
 from bot.services.feeds.errors import FeedError, FeedErrorReason
-from bot.services.feeds.parse import parse_feed, parse_feed_async
+from bot.services.feeds.parse import make_parse_pool, parse_feed, parse_feed_async
 
 from .conftest import fixture_bytes
 
@@ -64,12 +62,12 @@ def test_keys_are_stable_across_parses():
 async def test_parse_async_in_threads_and_processes():
     body = fixture_bytes("rss20.xml")
     in_thread = await parse_feed_async(body)
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with make_parse_pool(1) as pool:
         in_process = await parse_feed_async(body, executor=pool)
     assert in_thread == in_process and len(in_thread.entries) == 3
 
 
 async def test_not_a_feed_survives_a_process_pool():
-    with ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(FeedError) as caught:
+    with make_parse_pool(1) as pool, pytest.raises(FeedError) as caught:
         await parse_feed_async(fixture_bytes("not_a_feed.html"), executor=pool)
     assert caught.value.reason is FeedErrorReason.NOT_A_FEED and "HTML" in caught.value.detail

@@ -4,7 +4,7 @@ from bot.services.feeds.entries import FeedEntry, build_entry, canonicalize_link
 from bot.services.feeds.errors import FeedError, FeedErrorReason
 from bot.services.feeds.fetch import FeedFetcher, FetchOptions, FetchResult
 from bot.services.feeds.netguard import AddressCategory, AddressPolicy, classify_address
-from bot.services.feeds.parse import ParsedFeed, parse_feed, parse_feed_async
+from bot.services.feeds.parse import ParsedFeed, make_parse_pool, parse_feed, parse_feed_async
 from bot.services.feeds.poller import FeedRequest, PollResult, PollStatus, poll_many, poll_one
 from bot.services.feeds.preview import run_preview_cli
 from bot.services.feeds.select import (
@@ -44,6 +44,7 @@ __all__ = [
     "escape_markdown_text",
     "html_to_text",
     "is_failing",
+    "make_parse_pool",
     "neutralize_mentions",
     "parse_feed",
     "parse_feed_async",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import multiprocessing
 from collections.abc import Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -101,6 +102,19 @@ def parse_feed(
         skipped_without_title_or_link=skipped,
         language=str(feed.get("language") or "") or None,
         bozo_exception_type=type(exc).__name__ if bozo and exc is not None else None,
+    )
+
+
+def make_parse_pool(workers: int = 1, *, tasks_per_worker: int = 200) -> ProcessPoolExecutor:
+    """A process pool for ``parse_feed_async``: keeps the event loop free while a big feed is parsed.
+
+    Workers are spawned (not forked from a process full of threads) and replaced every ``tasks_per_worker``
+    documents so that a leak in a parser cannot grow forever. Shut it down with the bot.
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        max_tasks_per_child=tasks_per_worker,
     )
 
 
