@@ -105,7 +105,7 @@ class InteractionHandle:
         iid = str(self.interaction.id)
         return lambda e: e.kind in kinds and e.data.get("interaction_id") == iid
 
-    async def response(self, timeout: float = DEFAULT_TIMEOUT) -> Event:
+    async def response(self, timeout: float = DEFAULT_TIMEOUT) -> Event:  # noqa: ASYNC109
         """The callback the bot sent (any type)."""
         return await self.kit.sandbox.record.wait_for(
             self._mine(("interaction.response",)),
@@ -114,18 +114,30 @@ class InteractionHandle:
             what=f"response to {self.describe()}",
         )
 
-    async def reply(self, timeout: float = DEFAULT_TIMEOUT) -> Event:
+    async def reply(self, timeout: float = DEFAULT_TIMEOUT) -> Event:  # noqa: ASYNC109
         """The message the member ends up seeing: the reply, or the deferred reply once edited."""
         event = await self.response(timeout)
         rtype = event.data["type"]
         if rtype == 5:
-            mid = event.message_id
-            return await self.kit.sandbox.record.wait_for(
-                lambda e: e.kind == "message.update" and e.message_id == mid,
+            # A deferred reply ends as an edit of the "thinking" message or as a first follow-up.
+            mid, iid = event.message_id, str(self.interaction.id)
+            found = await self.kit.sandbox.record.wait_for(
+                lambda e: (
+                    (e.kind == "message.update" and e.message_id == mid)
+                    or (e.kind == "interaction.followup" and e.data.get("interaction_id") == iid)
+                ),
                 after=event.seq,
                 timeout=timeout,
-                what=f"edit of the deferred reply to {self.describe()}",
+                what=f"edit of the deferred reply, or a follow-up, to {self.describe()}",
             )
+            if found.kind == "interaction.followup":
+                # Hand back the message event, like the other cases.
+                return next(
+                    e
+                    for e in self.kit.sandbox.record.events[event.seq : found.seq]
+                    if e.kind == "message.create" and e.message_id == found.message_id
+                )
+            return found
         if rtype == 6:
             mid = self.interaction.message_id
             return await self.kit.sandbox.record.wait_for(
@@ -138,7 +150,7 @@ class InteractionHandle:
             return event
         raise AssertionError(f"{self.describe()} was answered with type {rtype}, not a message")
 
-    async def followup(self, index: int = 0, timeout: float = DEFAULT_TIMEOUT) -> Event:
+    async def followup(self, index: int = 0, timeout: float = DEFAULT_TIMEOUT) -> Event:  # noqa: ASYNC109
         iid = str(self.interaction.id)
         seen: list[Event] = []
 
@@ -152,7 +164,7 @@ class InteractionHandle:
             nth, after=self.mark, timeout=timeout, what=f"follow-up #{index} to {self.describe()}"
         )
 
-    async def modal(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    async def modal(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:  # noqa: ASYNC109
         event = await self.response(timeout)
         if event.data["type"] != 9:
             raise AssertionError(
@@ -291,7 +303,7 @@ class Actor:
             raise PermissionError(f"/{cmd['name']} is hidden from {self.user.username} (needs {needed})")
 
     async def slash(
-        self, command: str, channel: Channel, *, locale: str | None = None, **options: Any
+        self, command: str, channel: Channel, /, *, locale: str | None = None, **options: Any
     ) -> InteractionHandle:
         """Invoke ``/command [subgroup] [sub]`` with ``options`` (User, Channel, Role or plain values)."""
         parts = command.lstrip("/").split()
@@ -401,7 +413,8 @@ class Actor:
         comp = _find_component(message.components, custom_id)
         if comp is None:
             raise LookupError(
-                f"no component {custom_id!r} on message {message.id}; has {custom_ids(self._sb.world.message_payload(message))}"
+                f"no component {custom_id!r} on message {message.id}; "
+                f"has {custom_ids(self._sb.world.message_payload(message))}"
             )
         if comp.get("disabled"):
             raise PermissionError(f"component {custom_id!r} is disabled")
@@ -564,7 +577,7 @@ class Kit:
         predicate: Callable[[Event], bool] | None = None,
         *,
         after: int | Message | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> Event:
         start = self._after(after)
         return await self.sandbox.record.wait_for(
@@ -583,7 +596,7 @@ class Kit:
         predicate: Callable[[Event], bool] | None = None,
         after: int | Message | None = None,
         ephemeral: bool | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> Event:
         """The next message (by default from the bot) matching every given condition."""
         author_id = author.id if author is not None else self.sandbox.world.bot_user.id
@@ -613,7 +626,7 @@ class Kit:
         kinds: tuple[str, ...] = ("message.create",),
         settle: Callable[[], Any] | None = None,
     ) -> None:
-        """Assert the bot made no change of ``kinds`` since ``after``; call after a later event proves progress."""
+        """Assert the bot made no change of ``kinds`` since ``after`` (once a later event proves progress)."""
         found = [
             e
             for e in self.sandbox.record.of_kind(*kinds, after=after)
@@ -679,7 +692,7 @@ async def run_client(
     sandbox: Sandbox,
     client: discord.Client,
     *,
-    timeout: float = 15.0,
+    timeout: float = 15.0,  # noqa: ASYNC109
     wait_ready: bool = True,
     token: str | None = None,
 ) -> AsyncIterator[discord.Client]:
@@ -722,7 +735,12 @@ def lcm_settings(sandbox: Sandbox, data_dir: Path, **env: str) -> Settings:
 
 @contextlib.asynccontextmanager
 async def run_lcm_bot(
-    sandbox: Sandbox, data_dir: Path, *, clock: Clock | None = None, timeout: float = 30.0, **env: str
+    sandbox: Sandbox,
+    data_dir: Path,
+    *,
+    clock: Clock | None = None,
+    timeout: float = 30.0,  # noqa: ASYNC109
+    **env: str,
 ) -> AsyncIterator[discord.Client]:
     """The real lcm-bot (bot.app.LCMBot), in this process, against the sandbox."""
     from bot.app import LCMBot  # type: ignore[import-not-found]
@@ -753,7 +771,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.log_path = data_dir / "bot-process.log"
 
-    async def start(self, timeout: float = 30.0) -> BotProcess:
+    async def start(self, timeout: float = 30.0) -> BotProcess:  # noqa: ASYNC109
         """Spawn the process and wait until it has identified on the gateway."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         mark = self.sandbox.record.mark()
@@ -786,7 +804,7 @@ class BotProcess:
         self.process.send_signal(signal.SIGKILL)
         return await self.process.wait()
 
-    async def stop(self, timeout: float = 15.0) -> int:
+    async def stop(self, timeout: float = 15.0) -> int:  # noqa: ASYNC109
         """SIGINT, as Ctrl-C: the bot closes its connections and exits."""
         assert self.process is not None
         if self.process.returncode is not None:

@@ -665,8 +665,9 @@ class Ops:
         parent = self.channel(body["parent_id"]) if body.get("parent_id") else None
         # Discord does not copy a category's overwrites to a channel created in it: a bot that wants a
         # synced channel passes them (or moves it with lock_permissions).
-        ows = self._parse_overwrites(body.get("permission_overwrites") or [], guild, actor, check=check,
-                                     channel=parent)
+        ows = self._parse_overwrites(
+            body.get("permission_overwrites") or [], guild, actor, check=check, channel=parent
+        )
         tags = body.get("available_tags") or []
         channel = self.world.add_channel(
             guild,

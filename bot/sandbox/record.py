@@ -2,7 +2,7 @@
 
 Tests and the demo read the record, never the bot: each event is a change Discord would have made (a message
 posted, a thread tagged, a permission overwritten), who made it, and who it pinged. Waiting is on an
-``asyncio.Condition`` notified at each new event, with a timeout; never fixed sleeps.
+``asyncio.Event`` set at each new event, with a timeout; never fixed sleeps.
 """
 
 from __future__ import annotations
@@ -72,31 +72,15 @@ class Record:
         self.requests: list[RequestLog] = []
         self.validation_failures: list[ValidationFailure] = []
         self.unvalidated: list[RequestLog] = []
-        self._changed: asyncio.Condition | None = None
-
-    def _condition(self) -> asyncio.Condition:
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        return self._changed
+        # Set (and replaced) at each new event: every waiter holding the old one wakes up.
+        self._changed = asyncio.Event()
 
     def add(self, kind: str, **fields: Any) -> Event:
         event = Event(seq=len(self.events) + 1, kind=kind, **fields)
         self.events.append(event)
-        self._notify()
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
         return event
-
-    def _notify(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        cond = self._condition()
-
-        async def wake() -> None:
-            async with cond:
-                cond.notify_all()
-
-        loop.create_task(wake())
 
     def mark(self) -> int:
         """A position to wait from: only events after it count."""
@@ -109,26 +93,31 @@ class Record:
         return [e for e in self.events[after:] if e.kind in kinds]
 
     async def wait_for(
-        self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0, what: str = "event"
+        self,
+        predicate: Callable[[Event], bool],
+        *,
+        after: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline per wait is the kit's contract
+        what: str = "event",
     ) -> Event:
-        """Return the first event after ``after`` matching ``predicate``; raise WaitTimeout after ``timeout``."""
-        cond = self._condition()
-        deadline = asyncio.get_running_loop().time() + timeout
+        """The first event after ``after`` matching ``predicate``; WaitTimeout after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         start = after
-        async with cond:
-            while True:
-                for event in self.events[start:]:
-                    if predicate(event):
-                        return event
-                start = len(self.events)
-                remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0:
-                    recent = "\n  ".join(repr(e) for e in self.events[after:][-15:]) or "(none)"
-                    raise WaitTimeout(f"no {what} within {timeout}s; events since mark:\n  {recent}")
-                try:
-                    await asyncio.wait_for(cond.wait(), remaining)
-                except TimeoutError:
-                    continue
+        while True:
+            for event in self.events[start:]:
+                if predicate(event):
+                    return event
+            start = len(self.events)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                recent = "\n  ".join(repr(e) for e in self.events[after:][-15:]) or "(none)"
+                raise WaitTimeout(f"no {what} within {timeout}s; events since mark:\n  {recent}")
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                continue
 
     def failures(self) -> list[str]:
         """Problems a test must not ignore: invalid or unvalidated requests, invalid responses."""

@@ -46,7 +46,7 @@ class Classroom:
 def seed_classroom(
     world: World, *, learners: int = 3, bot_permissions: int = P.DEFAULT_BOT, name: str = "Promo Python 2026"
 ) -> Classroom:
-    """Build a course server: roles LCM, trainer, learner; a category with text channels; a forum with tags."""
+    """Build a course server: roles LCM, trainer, learner; a category of text channels; a tagged forum."""
     guild = world.add_guild(name, bot_permissions=bot_permissions)
     bot_role = guild.roles[world.member(guild.id, world.bot_user.id).roles[0]]  # type: ignore[union-attr]
     learner_role = world.add_role(guild, "learner")

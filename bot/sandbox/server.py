@@ -1,4 +1,4 @@
-"""The sandbox server: one aiohttp app on 127.0.0.1 serving the gateway (``/``) and the HTTP API (``/api/v10``)."""
+"""The sandbox server: one aiohttp app on 127.0.0.1, the gateway on ``/`` and the HTTP API on ``/api/v10``."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ async def test_ephemeral_messages_are_never_dispatched(sandbox, kit: Kit) -> Non
 async def test_member_forum_post_and_dm(sandbox, kit: Kit) -> None:
     room = kit.room
     async with run_client(sandbox, MiniBot()):
-        thread, starter = await kit.learner(0).open_post(room.forum, "Question", "ping", tags=["question"])
+        thread, _ = await kit.learner(0).open_post(room.forum, "Question", "ping", tags=["question"])
         assert thread.applied_tags == [room.tag("question")]
         reply = await kit.wait_message(channel=thread)
         assert reply.data["content"] == "pong"

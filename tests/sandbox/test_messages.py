@@ -49,7 +49,9 @@ async def test_webhook_with_username(sandbox, kit: Kit) -> None:
     room = kit.room
     async with run_client(sandbox, MiniBot()):
         msg = await kit.learner(0).say(room.general, "webhook")
-        hooked = await kit.wait_event("message.create", lambda e: e.data.get("webhook_id") is not None, after=msg)
+        hooked = await kit.wait_event(
+            "message.create", lambda e: e.data.get("webhook_id") is not None, after=msg
+        )
         assert hooked.data["author"]["username"] == "Relay Bot"
         assert hooked.data["content"] == "via webhook"
         assert hooked.data["webhook_avatar_url"] == "https://example.invalid/a.png"

@@ -55,12 +55,16 @@ async def test_route_that_does_not_exist_is_rejected(sandbox, kit: Kit, openapi_
     ]
 
 
-async def test_integer_snowflakes_and_string_bitfields_are_normalised(sandbox, kit: Kit, openapi_required) -> None:
+async def test_integer_snowflakes_and_string_bitfields_are_normalised(
+    sandbox, kit: Kit, openapi_required
+) -> None:
     async with run_client(sandbox, MiniBot()) as bot:
         msg = await kit.learner(0).say(kit.room.general, "hello")
         channel = bot.get_channel(kit.room.general.id)
         partial = channel.get_partial_message(msg.id)
-        await partial.reply("ok", allowed_mentions=discord.AllowedMentions(users=[discord.Object(msg.author.id)]))
+        await partial.reply(
+            "ok", allowed_mentions=discord.AllowedMentions(users=[discord.Object(msg.author.id)])
+        )
         await channel.set_permissions(bot.get_guild(kit.room.guild.id).default_role, add_reactions=False)
     assert sandbox.record.requests and all(r.validated for r in sandbox.record.requests)
     assert kit.room.general.overwrites[kit.room.guild.id].deny == P.ADD_REACTIONS
@@ -94,8 +98,9 @@ async def test_command_names_and_localizations(sandbox, kit: Kit) -> None:
     async with run_client(sandbox, MiniBot()) as bot:
         app = sandbox.world.application_id
         route = Route("PUT", "/applications/{application_id}/commands", application_id=app)
-        bad = [{"name": "feeds", "description": "Feeds", "type": 1,
-                "name_localizations": {"fr": "Ajouter flux"}}]
+        bad = [
+            {"name": "feeds", "description": "Feeds", "type": 1, "name_localizations": {"fr": "Ajouter flux"}}
+        ]
         with pytest.raises(discord.HTTPException) as caught:
             await bot.http.request(route, json=bad)
         assert caught.value.code == 50035 and "name_localizations.fr" in caught.value.text
@@ -107,8 +112,14 @@ async def test_command_names_and_localizations(sandbox, kit: Kit) -> None:
         with pytest.raises(discord.HTTPException) as caught:
             await bot.http.request(route, json=menus)
         assert "5" in caught.value.text
-        good = [{"name": "flux", "description": "Flux", "type": 1,
-                 "name_localizations": {"fr": "ajouter-flux", "en-US": "add_feed"}}]
+        good = [
+            {
+                "name": "flux",
+                "description": "Flux",
+                "type": 1,
+                "name_localizations": {"fr": "ajouter-flux", "en-US": "add_feed"},
+            }
+        ]
         await bot.http.request(route, json=good)
 
 
@@ -156,7 +167,9 @@ async def test_permissions_are_discords(sandbox, kit: Kit) -> None:
         with pytest.raises(discord.Forbidden):
             await fetched.edit(locked=True)
         # Send Messages in Threads, removed by an overwrite on the parent.
-        room.general.overwrites[room.bot_role.id] = Overwrite(room.bot_role.id, 0, 0, P.SEND_MESSAGES_IN_THREADS)
+        room.general.overwrites[room.bot_role.id] = Overwrite(
+            room.bot_role.id, 0, 0, P.SEND_MESSAGES_IN_THREADS
+        )
         with pytest.raises(discord.Forbidden):
             await fetched.send("hi")
         await general.send("still allowed in the channel")
@@ -238,6 +251,8 @@ async def test_injected_429_is_retried(sandbox, kit: Kit) -> None:
 
 async def test_global_429_is_retried(sandbox, kit: Kit) -> None:
     async with run_client(sandbox, MiniBot()) as bot:
-        sandbox.inject_429(f"/channels/{kit.room.general.id}/messages", times=1, retry_after=0.01, is_global=True)
+        sandbox.inject_429(
+            f"/channels/{kit.room.general.id}/messages", times=1, retry_after=0.01, is_global=True
+        )
         await bot.get_channel(kit.room.general.id).send("after a global limit")
     assert sandbox.record.of_kind("http.429")[0].data["global"] is True
