@@ -14,7 +14,7 @@ from rapidfuzz.distance import OSA
 from bot.services.matching.normalize import Analysis, analyse, is_fuzzy_eligible
 from bot.services.matching.scoring import PreparedQuery, prepare, score, upper_bound_recall
 
-DEFAULT_THRESHOLD = 0.47  # chosen by benchmarks/duplicates_eval.py on the training splits
+DEFAULT_THRESHOLD = 0.42  # chosen by benchmarks/duplicates_eval.py on the training splits
 MAX_SUGGESTIONS = 3
 
 

@@ -85,6 +85,7 @@ PHRASES: dict[str, str] = {
     "sign up": "signup",
     "quelqu un": "",
     "quelque chose": "",
+    "quelque part": "",
     "est ce que": "",
     "est ce qu": "",
     "a quelle heure": "heure",
@@ -154,6 +155,10 @@ ABBREVIATIONS: dict[str, str] = {
     "diaporama": "slide",
     "slides": "slide",
     "cad": "",
+    "chap": "chapitre",
+    "chapt": "chapitre",
+    "qqpart": "",
+    "qqp": "",
     "tt": "tout",
     "bcp": "beaucoup",
     "pk": "pourquoi",
@@ -200,6 +205,34 @@ NUMBER_WORDS: dict[str, str] = {
     "fourth": "4",
     "cinquieme": "5",
     "fifth": "5",
+}
+
+# Days and months name a specific session like numbers do ("séance de lundi" is not "séance de mardi"), in
+# both languages. "may" (modal verb) and three-letter abbreviations are left out as too ambiguous.
+CALENDAR: dict[str, str] = {
+    word: f"@{tag}"
+    for tag, words in {
+        "d1": ("lundi", "monday"),
+        "d2": ("mardi", "tuesday"),
+        "d3": ("mercredi", "wednesday"),
+        "d4": ("jeudi", "thursday"),
+        "d5": ("vendredi", "friday"),
+        "d6": ("samedi", "saturday"),
+        "d7": ("dimanche", "sunday"),
+        "m1": ("janvier", "january"),
+        "m2": ("fevrier", "february"),
+        "m3": ("mars", "march"),
+        "m4": ("avril", "april"),
+        "m5": ("mai",),
+        "m6": ("juin", "june"),
+        "m7": ("juillet", "july"),
+        "m8": ("aout", "august"),
+        "m9": ("septembre", "september"),
+        "m10": ("octobre", "october"),
+        "m11": ("novembre", "november"),
+        "m12": ("decembre", "december"),
+    }.items()
+    for word in words
 }
 
 # Bilingual concepts of a learning community: every form maps to one token, so "prof" meets "teacher" and

@@ -13,6 +13,7 @@ from rapidfuzz.distance import OSA
 
 from bot.services.matching.lexicon import (
     ABBREVIATIONS,
+    CALENDAR,
     CONCEPTS,
     EN_CUES,
     FR_CUES,
@@ -47,7 +48,7 @@ _local = threading.local()
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """The matching view of a text: unique terms in order, the numbers it names, its language."""
+    """A text as matching sees it: unique terms in order, identifiers named (numbers, days), language."""
 
     terms: tuple[str, ...]
     numbers: frozenset[str]
@@ -166,6 +167,8 @@ def _term_for(word: str, lang: str) -> str:
         return ""
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
+    if word in CALENDAR:
+        return CALENDAR[word]
     if word in STOP_WORDS or len(word) < 2 or len(word) > MAX_TOKEN_LEN:
         return ""
     concepts = _concept_table()
@@ -196,10 +199,15 @@ def analyse(text: str | None) -> Analysis:
         term = term_for(word, lang)
         if not term:
             continue
-        if term[0].isdigit():
+        if is_identifier(term):
             numbers.add(term)
         terms[term] = None
     return Analysis(tuple(terms), frozenset(numbers), lang, frozenset(terms))
+
+
+def is_identifier(term: str) -> bool:
+    """Numbers, days and months: terms that must agree for two questions to be the same."""
+    return term[0].isdigit() or term[0] == "@"
 
 
 def is_fuzzy_eligible(term: str) -> bool:

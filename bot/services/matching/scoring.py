@@ -8,16 +8,17 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from bot.services.matching.normalize import Analysis, is_fuzzy_eligible, opposites
+from bot.services.matching.normalize import Analysis, is_fuzzy_eligible, is_identifier, opposites
 
 FUZZY_CREDIT = 0.8  # a word matched through a typo counts for less than an exact one
 NUMBER_MISMATCH = 0.5  # both name numbers, none in common: "devoir 2" vs "devoir 3"
 NUMBER_PARTIAL = 0.75  # both name numbers, some differ
 NUMBER_ONE_SIDED = 0.9  # only one of them names a number
 OPPOSITE = 0.5  # one says "s'inscrire", the other "se désinscrire"
+OTHER_LANGUAGE = 0.98  # an equal match in the learner's own language comes first
 # Each side keeping a weighty word of its own is a substitution ("module réseaux" vs "module sécurité"),
 # worse than words added on one side only: lower the score by this share of the smaller such word.
-SUBSTITUTION = 1.0
+SUBSTITUTION = 1.5
 
 
 def idf(df: int, n_docs: int) -> float:
@@ -100,7 +101,7 @@ def prepare(
             gain[other] = AMBIGUOUS
     any_opposite = frozenset().union(*contrary.values()) if contrary else frozenset()
     by_weight = tuple(
-        sorted(((weights[t], 1 << i) for i, t in enumerate(names) if not t[0].isdigit()), reverse=True)
+        sorted(((weights[t], 1 << i) for i, t in enumerate(names) if not is_identifier(t)), reverse=True)
     )
     return PreparedQuery(
         analysis, weights, variants, credit, sum(weights.values()), contrary, gain, any_opposite, by_weight
@@ -126,7 +127,7 @@ def score(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float]) -> f
         doc_total += w
         g = gain.get(term)
         if g is None:
-            if w > doc_gap and not term[0].isdigit():
+            if w > doc_gap and not is_identifier(term):
                 doc_gap = w
         elif g[2] & seen or g is AMBIGUOUS:
             simple = False  # two stored terms answer one query term (a word and its typo)
@@ -147,6 +148,8 @@ def score(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float]) -> f
             if not bit & seen:
                 f *= 1.0 - SUBSTITUTION * min(doc_gap / doc_total, w / query.total)
                 break
+    if query.analysis.lang != doc.lang:
+        f *= OTHER_LANGUAGE
     if query.analysis.numbers != doc.numbers:
         f *= number_factor(query.analysis.numbers, doc.numbers)
     if query.any_opposite and not query.any_opposite.isdisjoint(doc_terms):
@@ -180,7 +183,7 @@ def _soft_hits(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float])
 
 
 def number_factor(a: frozenset[str], b: frozenset[str]) -> float:
-    """Penalty when the two texts name different numbers (assignment 2 vs assignment 3)."""
+    """Penalty when the two texts name different numbers or days (assignment 2 vs assignment 3)."""
     if a == b:
         return 1.0
     if not a or not b:
