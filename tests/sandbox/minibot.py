@@ -144,3 +144,31 @@ class MiniBot(commands.Bot):
                 await message.channel.send(f"history {count}")
         except discord.HTTPException as exc:
             self.errors.append(exc)
+
+
+async def _main() -> int:
+    """Run MiniBot as a process, pointed at the URLs lcm-bot's settings use (for BotProcess tests)."""
+    import asyncio
+    import os
+    import signal
+
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    discord.http.Route.BASE = os.environ["LCM__DISCORD__API_BASE_URL"]
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["LCM__DISCORD__GATEWAY_URL"])
+    bot = MiniBot()
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+    loop.add_signal_handler(signal.SIGINT, lambda: closing.append(loop.create_task(bot.close())))
+    async with bot:
+        await bot.start(os.environ["DISCORD_TOKEN"])
+    return 0
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    sys.exit(asyncio.run(_main()))
