@@ -115,3 +115,18 @@ def test_bom_and_crlf_corpus(tmp_path: Path) -> None:
     path.write_bytes("\ufeffq:1\tComment rendre le devoir 2 ?\r\n".encode())
     _, out, _ = run(path, "rendre le devoir 2\n")
     assert out[0]["matches"][0]["key"] == "q:1"
+
+
+def test_real_streams_with_invalid_bytes_in_a_query(corpus: Path) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"rendre le devoir 2\n\xff\xfe devoir 3\n"), encoding="ascii")
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="ascii", write_through=True)
+    assert run_match_cli(corpus, stdin, stdout) == 0
+    lines = raw.getvalue().decode("utf-8").splitlines()
+    assert [json.loads(line)["matches"][0]["key"] for line in lines] == ["q:1", "q:2"]
+
+
+def test_zero_threshold_shows_only_questions_sharing_something(corpus: Path) -> None:
+    _, out, _ = run(corpus, "devoir\n", threshold=0.0)
+    assert {m["key"] for m in out[0]["matches"]} == {"q:1", "q:2"}
+    assert all(m["score"] > 0 for m in out[0]["matches"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -42,6 +43,12 @@ def match_line(index: QuestionIndex, query: str, threshold: float) -> dict:
     return {"query": query, "matches": [{"key": m.key, "score": m.score} for m in matches]}
 
 
+def _ensure_utf8(stream: TextIO, *, errors: str) -> None:
+    """Read and write UTF-8 whatever the locale says; a stray invalid byte in a query never aborts the run."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(encoding="utf-8", errors=errors)
+
+
 def run_match_cli(corpus: Path, stdin: TextIO, stdout: TextIO, *, threshold: float | None = None) -> int:
     """Index `corpus`, then answer each stdin line with one JSON line; return the exit code."""
     try:
@@ -51,6 +58,8 @@ def run_match_cli(corpus: Path, stdin: TextIO, stdout: TextIO, *, threshold: flo
         return 2
     index = QuestionIndex.build(items)
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
+    _ensure_utf8(stdin, errors="replace")
+    _ensure_utf8(stdout, errors="strict")
     for line in stdin:
         query = line.rstrip("\r\n")
         stdout.write(json.dumps(match_line(index, query, limit), ensure_ascii=False) + "\n")

@@ -135,6 +135,7 @@ class QuestionIndex:
         analysis = analyse(text)
         if analysis.empty or limit <= 0:
             return []
+        threshold = max(threshold, _MIN_SCORE)  # a score of 0 shares nothing: never a match
         with self._lock:
             if not self._docs:
                 return []
@@ -216,6 +217,7 @@ class QuestionIndex:
         analysis = analyse(text)
         if analysis.empty or limit <= 0:
             return []
+        threshold = max(threshold, _MIN_SCORE)  # a score of 0 shares nothing: never a match
         with self._lock:
             if not self._docs:
                 return []
@@ -224,7 +226,7 @@ class QuestionIndex:
             scored = [
                 (s, key)
                 for key, doc in self._docs.items()
-                if key not in exclude and (s := score(query, doc, weights)) >= threshold and s > 0
+                if key not in exclude and (s := score(query, doc, weights)) >= threshold
             ]
         return _top(scored, limit)
 
@@ -302,6 +304,7 @@ class QuestionIndex:
 
 
 _MAX_TREE_TERMS = 12
+_MIN_SCORE = 1e-9
 _BEST_FIRST_FROM = 1000
 
 
