@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import __version__, db
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Scheduler
+from bot.services.escalation.service import EscalationService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.outbox import Outbox
 from bot.services.questions import IndexRegistry, KnowledgeService, QuestionService, SpaceService
@@ -66,17 +67,20 @@ class Services:
     indexes: IndexRegistry
     questions: QuestionService
     knowledge: KnowledgeService
+    escalation: EscalationService
 
     @classmethod
     def build(cls, settings: Settings, sessions, clock: Clock) -> Services:  # type: ignore[no-untyped-def]
         indexes = IndexRegistry(sessions)
+        guild_settings = GuildSettingsService(sessions, clock, settings.bot.language)
         return cls(
-            guild_settings=GuildSettingsService(sessions, clock, settings.bot.language),
+            guild_settings=guild_settings,
             outbox=Outbox(sessions, clock),
             spaces=SpaceService(sessions, clock),
             indexes=indexes,
             questions=QuestionService(sessions, clock, indexes),
             knowledge=KnowledgeService(sessions, clock, indexes),
+            escalation=EscalationService(sessions, clock, guild_settings),
         )
 
 
@@ -109,6 +113,8 @@ class LCMBot(commands.Bot):
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with what it needs (the one place that wires them)."""
+        from cogs.escalation import Escalations
+        from cogs.escalation.staff import escalations_command, ladder_command, trainer_role_command
         from cogs.lcm import LCM
         from cogs.questions import Questions
         from cogs.questions.staff import FaqCommands, SpaceCommands, question_link_command, unanswered_command
@@ -120,13 +126,17 @@ class LCMBot(commands.Bot):
             FaqCommands(svc.knowledge),
             question_link_command(svc.questions),
             unanswered_command(svc.questions, self.clock),
+            escalations_command(svc.escalation, self.clock),
+            trainer_role_command(svc.escalation, svc.spaces),
+            ladder_command(svc.spaces),
         ):
             lcm.lcm.add_command(command)
         questions = Questions(
             self, spaces=svc.spaces, questions=svc.questions, knowledge=svc.knowledge, indexes=svc.indexes,
             guild_settings=svc.guild_settings, outbox=svc.outbox,
         )  # fmt: skip
-        return [lcm, questions]
+        escalations = Escalations(self, escalation=svc.escalation, questions=svc.questions, outbox=svc.outbox)
+        return [lcm, questions, escalations]
 
     async def setup_hook(self) -> None:
         await db.upgrade(self.engine, backup=self.settings.bot.backup_sqlite_before_migrating)

@@ -6,6 +6,7 @@ Other capabilities add their subcommands and subgroups to the ``/lcm`` group thr
 from __future__ import annotations
 
 import platform
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +17,7 @@ from discord.ext import commands
 from bot.checks import lcm_only
 from bot.health import CheckItem, render_check_items
 from bot.i18n import lang_from_locale, t
+from bot.services.escalation import WorkingHours, format_duration
 from bot.services.guild_settings import GuildConfig, GuildSettingsService
 
 if TYPE_CHECKING:
@@ -43,7 +45,12 @@ CONFIG_KEYS = [
     app_commands.Choice(name=_("lcm_role"), value="lcm_role_id"),
     app_commands.Choice(name=_("trainer_role"), value="trainer_role_id"),
     app_commands.Choice(name=_("log_channel"), value="log_channel_id"),
+    app_commands.Choice(name=_("trainers_channel"), value="trainers_channel_id"),
+    app_commands.Choice(name=_("working_hours"), value="working_hours"),
+    app_commands.Choice(name=_("delays"), value="delays"),
 ]
+DELAY_KEYS = ("peer_window_minutes", "reminder_minutes", "lcm_minutes", "escalate_min_age_minutes")
+Hours = app_commands.Range[float, 0.05, 720.0]
 
 
 def format_uptime(seconds: float) -> str:
@@ -105,6 +112,12 @@ class LCM(commands.Cog):
         lcm_role="Role of the learning community managers",
         trainer_role="Role of the trainers, pinged when a question needs them",
         log_channel="Channel where the bot reports to the LCM",
+        trainers_channel="Channel where trainers are asked about unanswered questions",
+        working_hours="Trainers' hours, e.g. mon-fri 09:00-18:00 Europe/Paris, or always",
+        peer_window_hours="Hours learners have to answer before a trainer is pinged (default 24)",
+        reminder_hours="Working hours before the trainers are reminded (default 4)",
+        lcm_hours="Further working hours before the LCM is told (default 8)",
+        escalate_min_age_hours="Hours before an asker may use /escalate (default 2)",
         clear="A setting to clear",
     )
     @app_commands.choices(
@@ -122,6 +135,12 @@ class LCM(commands.Cog):
         lcm_role: discord.Role | None = None,
         trainer_role: discord.Role | None = None,
         log_channel: discord.TextChannel | None = None,
+        trainers_channel: discord.TextChannel | None = None,
+        working_hours: app_commands.Range[str, 1, 300] | None = None,
+        peer_window_hours: Hours | None = None,
+        reminder_hours: Hours | None = None,
+        lcm_hours: Hours | None = None,
+        escalate_min_age_hours: app_commands.Range[float, 0.0, 168.0] | None = None,
         clear: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild is not None
@@ -135,8 +154,19 @@ class LCM(commands.Cog):
             changes["trainer_role_id"] = trainer_role.id
         if log_channel is not None:
             changes["log_channel_id"] = log_channel.id
+        if trainers_channel is not None:
+            changes["trainers_channel_id"] = trainers_channel.id
+        if working_hours is not None:
+            # Parsed here so a typo is refused with the parser's own explanation; stored normalised.
+            changes["working_hours"] = WorkingHours.parse(working_hours).format("en")
+        for key, hours in zip(
+            DELAY_KEYS, (peer_window_hours, reminder_hours, lcm_hours, escalate_min_age_hours), strict=True
+        ):
+            if hours is not None:
+                changes[key] = round(hours * 60)
         if clear is not None:
-            changes[clear.value] = None
+            for key in DELAY_KEYS if clear.value == "delays" else (clear.value,):
+                changes[key] = None
         if changes:
             config = await self.guild_settings.update(interaction.guild.id, **changes)
             header = t("lcm.config.updated", lang)
@@ -158,6 +188,27 @@ class LCM(commands.Cog):
         embed.add_field(
             name=t("lcm.config.key.log_channel", lang),
             value=f"<#{config.log_channel_id}>" if config.log_channel_id else unset,
+        )
+        embed.add_field(
+            name=t("lcm.config.key.trainers_channel", lang),
+            value=f"<#{config.trainers_channel_id}>" if config.trainers_channel_id else unset,
+        )
+        embed.add_field(
+            name=t("lcm.config.key.working_hours", lang),
+            value=WorkingHours.parse(config.working_hours).format(lang),
+            inline=False,
+        )
+        embed.add_field(
+            name=t("lcm.config.key.delays", lang),
+            value=t(
+                "lcm.config.delays",
+                lang,
+                peer=format_duration(timedelta(minutes=config.peer_window_minutes), lang),
+                reminder=format_duration(timedelta(minutes=config.reminder_minutes), lang),
+                lcm=format_duration(timedelta(minutes=config.lcm_minutes), lang),
+                min_age=format_duration(timedelta(minutes=config.escalate_min_age_minutes), lang),
+            ),
+            inline=False,
         )
         return embed
 

@@ -108,7 +108,11 @@ class Questions(commands.Cog):
             if space is not None and space.kind is SpaceKind.FORUM and message.id == channel.id:
                 await self.new_question(message, space, channel, title=channel.name)
             else:
-                await self.questions.replied(channel.id, message.author.id, message.id)
+                replied = await self.questions.replied(channel.id, message.author.id, message.id)
+                if replied is not None and replied.first_answer:
+                    self.bot.dispatch("question_changed", replied.question.id)
+                if replied is not None:
+                    self.bot.dispatch("question_reply", replied.question.id, message)
             return
         space = await self.spaces.get(channel.id)
         if space is not None and space.kind is SpaceKind.TEXT and isinstance(channel, discord.TextChannel):
@@ -138,6 +142,8 @@ class Questions(commands.Cog):
             title=title,
             body=message.content,
         )
+        if outcome.created:
+            self.bot.dispatch("question_changed", outcome.question.id)
         if outcome.created and outcome.suggestions and thread is not None:
             await self.post_suggestions(thread, outcome.question, outcome.suggestions, "suggest")
 
@@ -186,6 +192,7 @@ class Questions(commands.Cog):
         if result is None:
             return
         kind, question = result
+        self.bot.dispatch("question_changed", question.id)
         if kind == "solution" and question.thread_id:
             thread = self.bot.get_channel(question.thread_id)
             space = await self.spaces.get(question.channel_id)
@@ -194,7 +201,9 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
-        await self.questions.thread_deleted(payload.thread_id)
+        question = await self.questions.thread_deleted(payload.thread_id)
+        if question is not None:
+            self.bot.dispatch("question_changed", question.id)
 
     # ----- suggestions' buttons
 
@@ -217,6 +226,7 @@ class Questions(commands.Cog):
             note = t("dup.rejected", lang)
         else:
             closed = await self.questions.close_as_duplicate(question.id, target)
+            self.bot.dispatch("question_changed", closed.id)
             if closed.duplicate_of_id:
                 original = await self.questions.get(closed.duplicate_of_id)
                 link = jump_link(closed.guild_id, original.place_id) if original else target
@@ -274,6 +284,7 @@ class Questions(commands.Cog):
             by_trainer=by_trainer,
             by=interaction.user.id,
         )
+        self.bot.dispatch("question_changed", question.id)
         guild_lang = await self.guild_lang(question.guild_id)
         key = "solution.marked.trainer" if by_trainer else "solution.marked"
         reply = t("solution.done", lang)

@@ -155,6 +155,7 @@ def question_link_command(questions: QuestionService) -> app_commands.Command:
         if new is None or original is None:
             raise UserError("question.not_a_question")
         await questions.close_as_duplicate(new.id, question_key(original.id))
+        interaction.client.dispatch("question_changed", new.id)
         await interaction.response.send_message(
             t("link.done", lang, question=question.mention, target=duplicate_of.mention), ephemeral=True
         )

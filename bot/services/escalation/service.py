@@ -65,6 +65,7 @@ class EscalationInfo:
     urgent: bool
     pinged_at: datetime | None
     taken_by: int | None
+    sent_back: bool
     trainer_channel_id: int | None
     trainer_message_id: int | None
     closed_at: datetime | None
@@ -147,6 +148,7 @@ class EscalationService:
             urgent=bool(row and row.urgent),
             pinged_at=row.pinged_at if row else None,
             taken_by=row.taken_by if row else None,
+            sent_back=bool(row and row.sent_back_at),
             trainer_channel_id=row.trainer_channel_id if row else None,
             trainer_message_id=row.trainer_message_id if row else None,
             closed_at=row.closed_at if row else None,

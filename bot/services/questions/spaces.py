@@ -101,3 +101,37 @@ class SpaceService:
             info = _info(row)
         (await self._cache())[channel_id] = info
         return info
+
+    async def set_ladder(
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        trainer_role_id: int | object | None = ...,
+        peer_window_minutes: int | None = None,
+        reminder_minutes: int | None = None,
+        lcm_minutes: int | None = None,
+        clear_delays: bool = False,
+    ) -> None:
+        """Set a space's own trainer role (``...``: leave as is) and ladder delays (None: leave as is)."""
+        async with self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(QASpace).where(QASpace.channel_id == channel_id, QASpace.guild_id == guild_id)
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                raise UserError("space.not_a_space")
+            if trainer_role_id is not ...:
+                row.trainer_role_id = trainer_role_id  # type: ignore[assignment]
+            if clear_delays:
+                row.peer_window_minutes = row.reminder_minutes = row.lcm_minutes = None
+            for name, value in (
+                ("peer_window_minutes", peer_window_minutes),
+                ("reminder_minutes", reminder_minutes),
+                ("lcm_minutes", lcm_minutes),
+            ):
+                if value is not None:
+                    setattr(row, name, value)
+            info = _info(row)
+        (await self._cache())[channel_id] = info
