@@ -35,6 +35,7 @@ class Sandbox:
         privileged_intents: int = Intents.PRIVILEGED,
         heartbeat_interval_ms: int = 41_250,
         bot_name: str = "lcm-bot",
+        bucket_limit: int = 10_000,
     ) -> None:
         self.world = World(bot_name=bot_name)
         self.record = Record()
@@ -52,6 +53,8 @@ class Sandbox:
         # With a description loaded, a request the sandbox could not validate is a failure.
         self.require_validation = self.validator is not None
         self.injections: list[Injection] = []
+        # Requests per bucket advertised in X-RateLimit-* headers; 429s come only from inject_429.
+        self.bucket_limit = bucket_limit
         self._runner: web.AppRunner | None = None
         self.port = 0
 
