@@ -133,7 +133,8 @@ async def main(messages: int, naive: int) -> None:
         f"-> first slash command answered: {first.start_to_ready:.2f} s"
     )
     print(
-        f"{'run':44} {'msgs':>6} {'seconds':>8} {'msgs/s':>8} {'peak RSS':>9} {'requests':>9} {'validated':>9}"
+        f"{'run':44} {'msgs':>6} {'seconds':>8} {'msgs/s':>8} {'peak RSS':>9} "
+        f"{'requests':>9} {'validated':>9}"
     )
     for r in runs:
         print(
