@@ -2,6 +2,7 @@
 
 from models.base import Base, UTCDateTime
 from models.escalation import CategoryOwner, Escalation
+from models.feed import Feed, FeedDebateParticipant, FeedItem, FeedItemState
 from models.guild import GuildSettings
 from models.meta import BotState
 from models.outbox import OutboxEntry
@@ -20,6 +21,10 @@ __all__ = [
     "BotState",
     "CategoryOwner",
     "Escalation",
+    "Feed",
+    "FeedDebateParticipant",
+    "FeedItem",
+    "FeedItemState",
     "GuildSettings",
     "KnowledgeEntry",
     "OutboxEntry",
