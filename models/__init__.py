@@ -15,6 +15,7 @@ from models.question import (
     SpaceKind,
     Suggestion,
 )
+from models.topic import PendingOperation, QuestionFollowUp, TopicChannel, TopicState
 
 __all__ = [
     "Base",
@@ -28,11 +29,15 @@ __all__ = [
     "GuildSettings",
     "KnowledgeEntry",
     "OutboxEntry",
+    "PendingOperation",
     "QASpace",
     "Question",
+    "QuestionFollowUp",
     "QuestionState",
     "RejectedPair",
     "SpaceKind",
     "Suggestion",
+    "TopicChannel",
+    "TopicState",
     "UTCDateTime",
 ]
