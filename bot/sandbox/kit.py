@@ -645,6 +645,35 @@ class Kit:
             return 0
         return after
 
+    # -- the state of the world, as the members see it ---------------------------------------------
+
+    def channel(self, channel_id: int | Channel) -> Channel:
+        """The sandbox's channel or thread (current state)."""
+        cid = channel_id.id if isinstance(channel_id, Channel) else int(channel_id)
+        return self.sandbox.world.channels[cid]
+
+    def tag_names(self, thread: int | Channel) -> list[str]:
+        """The names of the tags applied to a forum post."""
+        post = self.channel(thread)
+        forum = self.channel(post.parent_id or 0)
+        names = {int(t["id"]): t["name"] for t in forum.available_tags}
+        return [names.get(t, str(t)) for t in post.applied_tags]
+
+    def permissions(self, channel: int | Channel, who: User | Actor) -> int:
+        """Someone's permissions in a channel, computed as Discord does."""
+        return self.sandbox.world.channel_permissions(self.channel(channel), who.id)
+
+    def can(self, who: User | Actor, flag: int, channel: int | Channel) -> bool:
+        return P.has(self.permissions(channel, who), flag)
+
+    def pinged(self, event: Event) -> list[str]:
+        """Who a message pinged, by name: ``@user``, ``@role``, ``@everyone``."""
+        world = self.sandbox.world
+        roles = {r.id: r.name for g in world.guilds.values() for r in g.roles.values()}
+        out = [f"@{world.users[u].username}" for u in event.pinged_users if u in world.users]
+        out += [f"@{roles.get(r, r)}" for r in event.pinged_roles]
+        return out + (["@everyone"] if event.pinged_everyone else [])
+
     def bot_messages(self, channel: Channel | None = None) -> list[Event]:
         bot = self.sandbox.world.bot_user.id
         return [

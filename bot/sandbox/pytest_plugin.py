@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.sandbox.kit import Kit
 from bot.sandbox.seed import Classroom, seed_classroom
 from bot.sandbox.server import Sandbox
@@ -23,7 +24,7 @@ OPENAPI_MISSING = (
     f"or ${OPENAPI_ENV})"
 )
 
-__all__ = ["classroom", "kit", "lcm_bot", "openapi_required", "sandbox"]
+__all__ = ["classroom", "fake_clock", "kit", "lcm_bot", "openapi_required", "sandbox"]
 
 
 @pytest.fixture
@@ -61,13 +62,21 @@ def kit(sandbox: Sandbox, classroom: Classroom) -> Kit:
 
 
 @pytest.fixture
-async def lcm_bot(sandbox: Sandbox, classroom: Classroom, tmp_path: Path) -> AsyncIterator[object]:
-    """The real lcm-bot, ready, on an empty database and a FakeClock (skips until bot/app.py exists)."""
+def fake_clock() -> FakeClock:
+    """The clock the ``lcm_bot`` fixture's bot reads; advance it to make time pass."""
+    return FakeClock()
+
+
+@pytest.fixture
+async def lcm_bot(
+    sandbox: Sandbox, classroom: Classroom, tmp_path: Path, fake_clock: FakeClock
+) -> AsyncIterator[object]:
+    """The real lcm-bot, ready, on an empty database and ``fake_clock`` (skips until bot/app.py exists)."""
     try:
         import bot.app  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"bot.app is not available yet ({exc})")
     from bot.sandbox.kit import run_lcm_bot
 
-    async with run_lcm_bot(sandbox, tmp_path / "data") as client:
+    async with run_lcm_bot(sandbox, tmp_path / "data", clock=fake_clock) as client:
         yield client

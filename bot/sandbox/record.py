@@ -119,6 +119,10 @@ class Record:
             except TimeoutError:
                 continue
 
+    def http_errors(self) -> list[RequestLog]:
+        """Requests answered with an error (4xx, 5xx; 429s included)."""
+        return [r for r in self.requests if r.status >= 400]
+
     def failures(self) -> list[str]:
         """Problems a test must not ignore: invalid or unvalidated requests, invalid responses."""
         out = [str(f) for f in self.validation_failures]

@@ -562,6 +562,7 @@ class World:
             "premium_progress_bar_enabled": False,
             "nsfw": False,
             "nsfw_level": 0,
+            "incidents_data": None,
             "emojis": [],
             "stickers": [],
         }

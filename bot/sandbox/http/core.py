@@ -144,6 +144,15 @@ def _error(status: int, data: dict[str, Any]) -> web.Response:
 async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Record, rate-limit, authenticate and validate every API request; turn errors into Discord's bodies."""
     if not request.path.startswith(API_PREFIX):
+        if request.path != "/":
+            # Another API version or a stray URL: Discord would not answer it as the bot expects.
+            sb = sandbox(request)
+            log = RequestLog(request.method, request.path, None, status=404, errors=["outside /api/v10"])
+            sb.record.requests.append(log)
+            sb.record.validation_failures.append(
+                ValidationFailure(request.method, request.path, "request", ["outside /api/v10"])
+            )
+            return _error(404, {"message": "404: Not Found", "code": 0})
         return await handler(request)
     sb = sandbox(request)
     path = request.path.removeprefix(API_PREFIX)
