@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from bot.sandbox.permissions import VIEW_CHANNEL
+
 if TYPE_CHECKING:
     from bot.sandbox.record import Record
-    from bot.sandbox.world import Message, World
+    from bot.sandbox.world import Channel, Message, World
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,7 @@ class Gateway:
         *,
         guild_id: int | None = None,
         message: Message | None = None,
+        visible_in: Channel | None = None,
     ) -> None:
         """Send an event to every live session that its intents allow; content is stripped as Discord does."""
         if name in GUILD_OR_DM:
@@ -181,6 +184,8 @@ class Gateway:
             needed = EVENT_INTENTS.get(name, 0)
         for session in list(self.sessions.values()):
             if not session.alive or (needed and not session.intents & needed):
+                continue
+            if visible_in is not None and not self._can_view(session, visible_in):
                 continue
             payload = data(session) if callable(data) else data
             if payload is None:
@@ -195,6 +200,12 @@ class Gateway:
                         payload[key] = []
                 payload.pop("poll", None)
             session.dispatch(name, payload)
+
+    def _can_view(self, session: Session, channel: Channel) -> bool:
+        # Discord sends a channel's messages only to those who can see the channel.
+        if channel.guild_id is None:
+            return session.user_id in channel.recipients
+        return bool(self.world.channel_permissions(channel, session.user_id) & VIEW_CHANNEL)
 
     def _may_read(self, session: Session, message: Message) -> bool:
         if session.intents & Intents.MESSAGE_CONTENT or message.guild_id is None:

@@ -22,6 +22,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -651,6 +652,16 @@ class Kit:
         """The sandbox's channel or thread (current state)."""
         cid = channel_id.id if isinstance(channel_id, Channel) else int(channel_id)
         return self.sandbox.world.channels[cid]
+
+    async def auto_archive(self, thread: int | Channel) -> None:
+        """Archive a thread as Discord does after its inactivity delay (no one's action)."""
+        post = self.channel(thread)
+        post.archived = True
+        post.archive_timestamp = datetime.now(UTC)
+        payload = self.sandbox.world.channel_payload(post)
+        self.sandbox.record.add("thread.update", guild_id=post.guild_id, channel_id=post.id, data=payload)
+        self.sandbox.gateway.dispatch("THREAD_UPDATE", payload, guild_id=post.guild_id, visible_in=post)
+        await asyncio.sleep(0)
 
     def tag_names(self, thread: int | Channel) -> list[str]:
         """The names of the tags applied to a forum post."""

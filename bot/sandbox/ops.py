@@ -189,7 +189,9 @@ class Ops:
         else:
             name = "CHANNEL_CREATE" if created else "CHANNEL_UPDATE"
             data = payload
-        self.gateway.dispatch(name, data, guild_id=channel.guild_id)
+        self.gateway.dispatch(
+            name, data, guild_id=channel.guild_id, visible_in=channel if channel.is_thread else None
+        )
         return payload
 
     # -- messages -------------------------------------------------------------------------------------
@@ -387,7 +389,13 @@ class Ops:
             ephemeral=message.ephemeral,
         )
         if not message.ephemeral:
-            self.gateway.dispatch("MESSAGE_CREATE", data, guild_id=message.guild_id, message=message)
+            self.gateway.dispatch(
+                "MESSAGE_CREATE",
+                data,
+                guild_id=message.guild_id,
+                message=message,
+                visible_in=self.channel(message.channel_id),
+            )
 
     def edit_message(
         self,
@@ -453,7 +461,9 @@ class Ops:
             ephemeral=message.ephemeral,
         )
         if not message.ephemeral:
-            self.gateway.dispatch("MESSAGE_UPDATE", data, guild_id=message.guild_id, message=message)
+            self.gateway.dispatch(
+                "MESSAGE_UPDATE", data, guild_id=message.guild_id, message=message, visible_in=channel
+            )
         return message
 
     def delete_message(self, message: Message, actor: User, *, check: bool = False) -> None:
@@ -476,7 +486,7 @@ class Ops:
             ephemeral=message.ephemeral,
         )
         if not message.ephemeral:
-            self.gateway.dispatch("MESSAGE_DELETE", data, guild_id=message.guild_id)
+            self.gateway.dispatch("MESSAGE_DELETE", data, guild_id=message.guild_id, visible_in=channel)
 
     def pin(self, message: Message, actor: User, pinned: bool, *, check: bool = False) -> None:
         channel = self.channel(message.channel_id)
@@ -491,7 +501,9 @@ class Ops:
             message_id=message.id,
         )
         data = self._message_event(message)
-        self.gateway.dispatch("MESSAGE_UPDATE", data, guild_id=message.guild_id, message=message)
+        self.gateway.dispatch(
+            "MESSAGE_UPDATE", data, guild_id=message.guild_id, message=message, visible_in=channel
+        )
         self.gateway.dispatch(
             "CHANNEL_PINS_UPDATE",
             {
@@ -500,6 +512,7 @@ class Ops:
                 **({"guild_id": str(channel.guild_id)} if channel.guild_id else {}),
             },
             guild_id=channel.guild_id,
+            visible_in=channel,
         )
 
     def react(
@@ -541,7 +554,10 @@ class Ops:
             data={"emoji": emoji},
         )
         self.gateway.dispatch(
-            "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE", data, guild_id=channel.guild_id
+            "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE",
+            data,
+            guild_id=channel.guild_id,
+            visible_in=channel,
         )
 
     # -- threads --------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class Sandbox:
         heartbeat_interval_ms: int = 41_250,
         bot_name: str = "lcm-bot",
         bucket_limit: int = 10_000,
+        interaction_deadline: float = 3.0,
     ) -> None:
         self.world = World(bot_name=bot_name)
         self.record = Record()
@@ -55,6 +56,8 @@ class Sandbox:
         self.injections: list[Injection] = []
         # Requests per bucket advertised in X-RateLimit-* headers; 429s come only from inject_429.
         self.bucket_limit = bucket_limit
+        # Seconds a bot has to answer (or defer) an interaction before Discord forgets it (10062).
+        self.interaction_deadline = interaction_deadline
         self._runner: web.AppRunner | None = None
         self.port = 0
 

@@ -256,3 +256,42 @@ async def test_global_429_is_retried(sandbox, kit: Kit) -> None:
         )
         await bot.get_channel(kit.room.general.id).send("after a global limit")
     assert sandbox.record.of_kind("http.429")[0].data["global"] is True
+
+
+async def test_hidden_channels_send_the_bot_nothing(sandbox, kit: Kit) -> None:
+    room = kit.room
+    room.staff.overwrites.pop(room.bot_role.id)
+    bot = MiniBot()
+    async with run_client(sandbox, bot):
+        await kit.lcm.say(room.staff, "ping")
+        msg = await kit.learner(0).say(room.general, "ping")
+        await kit.wait_message(channel=room.general, after=msg)
+        assert [m.channel.id for m in bot.seen] == [room.general.id]
+        assert kit.bot_messages(room.staff) == []
+
+
+async def test_tagging_a_members_post_needs_manage_threads(sandbox, kit: Kit) -> None:
+    room = kit.room
+    room.bot_role.permissions &= ~P.MANAGE_THREADS
+    async with run_client(sandbox, MiniBot()) as bot:
+        thread, _ = await kit.learner(0).open_post(room.forum, "Q", "body", tags=["question"])
+        post = await bot.fetch_channel(thread.id)
+        forum = bot.get_channel(room.forum.id)
+        tag = next(t for t in forum.available_tags if t.name == "module-1")
+        with pytest.raises(discord.Forbidden):
+            await post.add_tags(tag)
+        room.bot_role.permissions |= P.MANAGE_THREADS
+        await post.add_tags(tag)
+        assert kit.tag_names(thread) == ["question", "module-1"]
+        await kit.auto_archive(thread)
+        with pytest.raises(discord.HTTPException) as caught:
+            await post.edit(name="renamed")
+        assert caught.value.code == 50083
+
+
+async def test_a_late_interaction_response_is_refused(sandbox, kit: Kit) -> None:
+    sandbox.interaction_deadline = 0.0
+    async with run_client(sandbox, MiniBot()):
+        handle = await kit.lcm.slash("demo status", kit.room.general)
+        await kit.wait_event("interaction.expired")
+        assert handle.interaction.responded is False

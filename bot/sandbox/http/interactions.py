@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -42,6 +43,15 @@ async def callback(request: web.Request) -> web.Response:
     inter = _interaction(sb, request.match_info["interaction_id"], request.match_info["interaction_token"])
     if inter.responded:
         raise E.already_acknowledged()
+    if time.monotonic() - inter.created_at > sb.interaction_deadline:
+        # Too late: Discord has already told the member "The application did not respond".
+        sb.record.add(
+            "interaction.expired",
+            guild_id=inter.guild_id,
+            channel_id=inter.channel_id,
+            data={"interaction_id": str(inter.id)},
+        )
+        raise E.unknown("interaction")
     data = body(request)
     ctype = int(data.get("type") or 0)
     payload = data.get("data") or {}
