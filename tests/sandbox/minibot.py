@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -89,6 +91,7 @@ class MiniBot(commands.Bot):
         )
         self.sync_guild = sync_guild
         self.seen: list[discord.Message] = []
+        self.seen_changed = asyncio.Event()
         self.errors: list[BaseException] = []
         self.joined: list[int] = []
 
@@ -98,6 +101,13 @@ class MiniBot(commands.Bot):
         self.add_view(ButtonView())
         await self.tree.sync()
 
+    async def wait_seen(self, count: int, timeout: float = 5.0) -> list[discord.Message]:
+        """Wait until the bot has received ``count`` messages."""
+        async with asyncio.timeout(timeout):
+            while len(self.seen) < count:
+                await self.seen_changed.wait()
+        return self.seen
+
     async def on_member_join(self, member: discord.Member) -> None:
         self.joined.append(member.id)
 
@@ -105,6 +115,8 @@ class MiniBot(commands.Bot):
         if message.author.bot:
             return
         self.seen.append(message)
+        changed, self.seen_changed = self.seen_changed, asyncio.Event()
+        changed.set()
         content = message.content
         try:
             if content == "ping":

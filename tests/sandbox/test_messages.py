@@ -83,18 +83,8 @@ async def test_content_stripped_without_message_content_intent(sandbox, kit: Kit
         await kit.learner(1).say(room.general, "ping")
         await kit.wait_event("message.create", lambda e: e.data["content"] == "ping")
         # Each message reaches the bot; only the one mentioning it keeps its content.
-        ordering = await _wait_seen(bot, 3)
+        ordering = await bot.wait_seen(3)
         assert [m.content for m in ordering] == ["", f"<@{bot_user.id}> hello", ""]
-
-
-async def _wait_seen(bot: MiniBot, count: int) -> list[discord.Message]:
-    import asyncio
-
-    for _ in range(200):
-        if len(bot.seen) >= count:
-            return bot.seen
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the bot saw {len(bot.seen)} messages, expected {count}")
 
 
 async def test_member_edit_delete_and_join_reach_the_bot(sandbox, kit: Kit) -> None:
