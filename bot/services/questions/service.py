@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,6 +115,9 @@ class QuestionService:
         self._clock = clock
         self._indexes = indexes
         self._max = max_suggestions
+        # Recording and answering are serialised, in the order events arrive: two questions posted at once
+        # still see each other, and a reply arriving right after its question is not lost.
+        self._lock = asyncio.Lock()
 
     # ----- lookups
 
@@ -173,6 +177,30 @@ class QuestionService:
         body: str,
     ) -> RecordOutcome:
         """Record a new question and find earlier ones like it; recording a message twice is harmless."""
+        async with self._lock:
+            return await self._record(
+                guild_id=guild_id,
+                space_id=space_id,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                message_id=message_id,
+                author_id=author_id,
+                title=title,
+                body=body,
+            )
+
+    async def _record(
+        self,
+        *,
+        guild_id: int,
+        space_id: int | None,
+        channel_id: int,
+        thread_id: int | None,
+        message_id: int,
+        author_id: int,
+        title: str,
+        body: str,
+    ) -> RecordOutcome:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = (
@@ -332,6 +360,10 @@ class QuestionService:
 
     async def replied(self, place_id: int, author_id: int, message_id: int) -> AnswerOutcome | None:
         """A member (not a bot) wrote in the question's thread; the first who is not the asker answers it."""
+        async with self._lock:
+            return await self._replied(place_id, author_id, message_id)
+
+    async def _replied(self, place_id: int, author_id: int, message_id: int) -> AnswerOutcome | None:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = (
