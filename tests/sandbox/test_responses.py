@@ -60,6 +60,13 @@ async def test_read_routes_answer_as_discord_describes(sandbox, kit: Kit, openap
         edited = await general.get_partial_message(msg.id).fetch()
         assert edited.pinned
         await thread_edit(bot, thread.id)
+        await general.get_partial_message(msg.id).clear_reactions()
+        assert msg.reactions == {"👍": []}
+        trainer = gm.get_role(room.trainer_role.id)
+        await trainer.edit(mentionable=False, name="formateurs")
+        assert room.trainer_role.name == "formateurs" and not room.trainer_role.mentionable
+        with pytest.raises(discord.Forbidden):
+            await trainer.edit(permissions=discord.Permissions(administrator=True))
 
 
 async def thread_edit(bot: discord.Client, thread_id: int) -> None:

@@ -295,3 +295,13 @@ async def test_a_late_interaction_response_is_refused(sandbox, kit: Kit) -> None
         handle = await kit.lcm.slash("demo status", kit.room.general)
         await kit.wait_event("interaction.expired")
         assert handle.interaction.responded is False
+
+
+async def test_an_unvalidated_request_is_a_failure(sandbox, kit: Kit) -> None:
+    sandbox.validator = None  # as if the description could not check this request
+    sandbox.validate_responses = False
+    async with run_client(sandbox, MiniBot()):
+        pass
+    failures = kit.take_failures()
+    assert failures and all(f.startswith("unvalidated ") for f in failures)
+    assert any("/users/@me" in f for f in failures)

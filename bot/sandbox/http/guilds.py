@@ -227,3 +227,39 @@ async def open_dm(request: web.Request) -> web.Response:
         "dm.open", actor_id=sb.world.bot_user.id, channel_id=channel.id, data={"recipient_id": str(user.id)}
     )
     return ok(sb.world.channel_payload(channel))
+
+
+@routes.patch(G + "/roles/{role_id}")
+async def edit_role(request: web.Request) -> web.Response:
+    sb = sandbox(request)
+    guild = sb.ops.guild(request.match_info["guild_id"])
+    role = guild.roles.get(int(request.match_info["role_id"]))
+    if role is None:
+        raise E.unknown("role")
+    bot_id = sb.world.bot_user.id
+    sb.ops.require_guild(guild, bot_id, P.MANAGE_ROLES)
+    me = guild.members[bot_id]
+    mine = P.base(guild, me)
+    top = max((guild.roles[r].position for r in me.roles if r in guild.roles), default=0)
+    if mine != P.ALL and (role.position >= top or role.managed):
+        raise E.missing_permissions()
+    data = body(request)
+    if data.get("permissions") is not None:
+        wanted = int(data["permissions"])
+        if mine != P.ALL and (wanted ^ role.permissions) & ~mine:
+            raise E.missing_permissions()
+        role.permissions = wanted
+    if data.get("name") is not None:
+        if not 1 <= len(data["name"]) <= 100:
+            raise E.invalid_form(E.too_long(["name"], 100))
+        role.name = data["name"]
+    for key in ("hoist", "mentionable"):
+        if data.get(key) is not None:
+            setattr(role, key, bool(data[key]))
+    if data.get("color") is not None:
+        role.color = int(data["color"])
+    sb.record.add("role.update", actor_id=bot_id, guild_id=guild.id, data=role.payload())
+    sb.gateway.dispatch(
+        "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, guild_id=guild.id
+    )
+    return ok(role.payload())

@@ -262,3 +262,24 @@ async def archived_threads(request: web.Request) -> web.Response:
         if t.parent_id == channel.id and t.is_thread and t.archived and t.type == ChannelType.PUBLIC_THREAD
     ]
     return ok({"threads": [sb.world.channel_payload(t) for t in threads], "members": [], "has_more": False})
+
+
+@routes.delete(M + "/reactions/{emoji_name}")
+async def clear_emoji(request: web.Request) -> web.Response:
+    return await _clear(request, request.match_info["emoji_name"])
+
+
+@routes.delete(M + "/reactions")
+async def clear_reactions(request: web.Request) -> web.Response:
+    return await _clear(request, None)
+
+
+async def _clear(request: web.Request, emoji: str | None) -> web.Response:
+    sb = sandbox(request)
+    channel = sb.ops.channel(request.match_info["channel_id"])
+    message = sb.ops.message(channel, request.match_info["message_id"])
+    sb.ops.require(channel, sb.world.bot_user.id, P.MANAGE_MESSAGES)
+    for name in [emoji] if emoji is not None else list(message.reactions):
+        for user_id in list(message.reactions.get(name, [])):
+            sb.ops.react(message, name, sb.world.users.get(user_id) or sb.world.bot_user, add=False)
+    return no_content()
