@@ -307,6 +307,23 @@ class Actor:
         self, command: str, channel: Channel, /, *, locale: str | None = None, **options: Any
     ) -> InteractionHandle:
         """Invoke ``/command [subgroup] [sub]`` with ``options`` (User, Channel, Role or plain values)."""
+        data = self._command_data(command, channel, options, focused=None)
+        return await self._interact(2, data, channel, locale=locale)
+
+    async def autocomplete(
+        self, command: str, channel: Channel, /, focused: str, *, locale: str | None = None, **options: Any
+    ) -> list[dict[str, Any]]:
+        """Type into option ``focused`` (its partial text in ``options``); return the bot's choices."""
+        data = self._command_data(command, channel, options, focused=focused)
+        handle = await self._interact(4, data, channel, locale=locale)
+        event = await handle.response()
+        if event.data["type"] != 8:
+            raise AssertionError(f"autocomplete answered with type {event.data['type']}")
+        return list(event.data["data"].get("choices") or [])
+
+    def _command_data(
+        self, command: str, channel: Channel, options: dict[str, Any], *, focused: str | None
+    ) -> dict[str, Any]:
         parts = command.lstrip("/").split()
         cmd = self._find_command(parts[0], 1)
         self._check_visible(cmd, channel)
@@ -324,11 +341,14 @@ class Actor:
             opt = next((o for o in defs if o["name"] == name), None)
             if opt is None:
                 raise LookupError(f"/{command} has no option {name!r}; options: {[o['name'] for o in defs]}")
+            if name == focused:
+                leaf.append({"name": name, "type": opt["type"], "value": str(value), "focused": True})
+                continue
             leaf.append(
                 {"name": name, "type": opt["type"], "value": self._option_value(opt, value, resolved)}
             )
         missing = [o["name"] for o in defs if o.get("required") and o["name"] not in options]
-        if missing:
+        if missing and focused is None:
             raise ValueError(f"/{command}: missing required options {missing}")
         nested = leaf
         for sub in reversed(chain):
@@ -336,6 +356,26 @@ class Actor:
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": nested}
         if resolved:
             data["resolved"] = resolved
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return data
+
+    async def user_menu(
+        self, name: str, target: User | Actor, channel: Channel, *, locale: str | None = None
+    ) -> InteractionHandle:
+        """Use a user context-menu command on ``target``."""
+        cmd = self._find_command(name, 2)
+        self._check_visible(cmd, channel)
+        user = target.user if isinstance(target, Actor) else target
+        resolved: dict[str, dict[str, Any]] = {}
+        self._option_value({"type": 6, "name": "target"}, user, resolved)
+        data = {
+            "id": cmd["id"],
+            "name": cmd["name"],
+            "type": 2,
+            "target_id": str(user.id),
+            "resolved": resolved,
+        }
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
         return await self._interact(2, data, channel, locale=locale)

@@ -146,7 +146,8 @@ def render_event(event: Event, names: Names, lang: str = "en", *, color: bool = 
     kind, data = event.kind, event.data
     if kind not in SHOWN:
         return []
-    actor_name = names.users.get(event.actor_id or 0, data.get("author", {}).get("username") or "?")
+    fallback = data.get("author", {}).get("username") or ("Discord" if event.actor_id is None else "?")
+    actor_name = names.users.get(event.actor_id or 0, fallback)
     is_bot = event.actor_id == names.bot_id
     who = style(actor_name, MAGENTA if is_bot else CYAN, BOLD)
     where = style(names.channels.get(event.channel_id or 0, ""), BLUE)

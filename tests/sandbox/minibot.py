@@ -72,6 +72,23 @@ async def post(interaction: discord.Interaction, forum: discord.ForumChannel, ti
     await interaction.response.send_message(f"posted {created.thread.id}", ephemeral=True)
 
 
+@demo.command(name="pick", description="Pick a fruit")
+@app_commands.describe(fruit="A fruit")
+async def pick(interaction: discord.Interaction, fruit: str) -> None:
+    await interaction.response.send_message(f"you picked {fruit}", ephemeral=True)
+
+
+@pick.autocomplete("fruit")
+async def pick_fruit(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    fruits = ["apple", "apricot", "banana"]
+    return [app_commands.Choice(name=f, value=f) for f in fruits if f.startswith(current)]
+
+
+@app_commands.context_menu(name="Greet")
+async def greet(interaction: discord.Interaction, member: discord.Member) -> None:
+    await interaction.response.send_message(f"hello {member.name}", ephemeral=True)
+
+
 @app_commands.context_menu(name="Report message")
 async def report(interaction: discord.Interaction, message: discord.Message) -> None:
     await interaction.response.send_message(f"reported {message.id}", ephemeral=True)
@@ -98,6 +115,7 @@ class MiniBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.tree.add_command(demo)
         self.tree.add_command(report)
+        self.tree.add_command(greet)
         self.add_view(ButtonView())
         await self.tree.sync()
 

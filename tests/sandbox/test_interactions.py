@@ -14,7 +14,7 @@ async def test_commands_are_synced_globally(sandbox, kit: Kit) -> None:
     async with run_client(sandbox, MiniBot()):
         sync = sandbox.record.of_kind("commands.sync")[0]
         names = {(c["name"], c["type"]) for c in sync.data["commands"]}
-        assert names == {("demo", 1), ("Report message", 3)}
+        assert names == {("demo", 1), ("Report message", 3), ("Greet", 2)}
         assert sync.data["scope"] == "global"
 
 
@@ -105,3 +105,13 @@ async def test_member_forum_post_and_dm(sandbox, kit: Kit) -> None:
         dm = await kit.learner(0).dm("ping")
         answer = await kit.wait_message(channel=dm.channel_id)
         assert answer.data["content"] == "pong"
+
+
+async def test_autocomplete_and_user_menu(sandbox, kit: Kit) -> None:
+    async with run_client(sandbox, MiniBot()):
+        choices = await kit.lcm.autocomplete("demo pick", kit.room.general, focused="fruit", fruit="ap")
+        assert [c["value"] for c in choices] == ["apple", "apricot"]
+        reply = await (await kit.lcm.slash("demo pick", kit.room.general, fruit="banana")).reply()
+        assert text_of(reply) == "you picked banana"
+        greeting = await (await kit.trainer.user_menu("Greet", kit.learner(0), kit.room.general)).reply()
+        assert text_of(greeting) == "hello chloe"

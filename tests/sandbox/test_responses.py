@@ -51,7 +51,7 @@ async def test_read_routes_answer_as_discord_describes(sandbox, kit: Kit, openap
         await thread_obj.edit(archived=False)
         await bot.fetch_user(kit.trainer.id)
         await bot.application_info()
-        assert {c.name for c in await bot.tree.fetch_commands()} == {"demo", "Report message"}
+        assert {c.name for c in await bot.tree.fetch_commands()} == {"demo", "Report message", "Greet"}
         await general.typing()
         gm = bot.get_guild(room.guild.id)
         await gm.get_member(kit.learner(1).id).add_roles(gm.get_role(room.trainer_role.id))
