@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.checks import audience_of
 from bot.discord_utils import jump_link, safe_text, send_once
 from bot.errors import UserError
+from bot.health import CheckItem
 from bot.i18n import lang_from_locale, t
 from bot.services.escalation import Action, Role, Verdict, format_duration
 from bot.services.escalation.service import EscalationInfo, EscalationService
@@ -42,10 +43,25 @@ class Escalations(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(EscalationButton)
         self.bot.scheduler.every("esc:reconcile", RECONCILE_SECONDS, self.reconcile)
+        self.bot.check_providers.append(self.escalation_checks)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(EscalationButton)
         self.bot.scheduler.cancel("esc:reconcile")
+        if self.escalation_checks in self.bot.check_providers:
+            self.bot.check_providers.remove(self.escalation_checks)
+
+    async def escalation_checks(self, guild: discord.Guild) -> list[CheckItem]:
+        """Where trainers are asked: the channel is set and the bot can post there."""
+        config = await self.bot.services.guild_settings.get(guild.id)
+        channel = guild.get_channel(config.trainers_channel_id or 0)
+        if channel is None:
+            return [
+                CheckItem.of(False, "check.trainers_channel.unset", fix="check.trainers_channel.unset.fix")
+            ]
+        perms = channel.permissions_for(guild.me)
+        missing = [p for p in ("view_channel", "send_messages", "embed_links") if not getattr(perms, p)]
+        return [CheckItem.missing_permissions("check.trainers_channel", missing, channel=channel.mention)]
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

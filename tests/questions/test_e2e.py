@@ -159,3 +159,38 @@ async def test_an_edited_question_is_matched_again(course: Kit, bot) -> None:
     await kit.learner(1).edit(starter, "ou trouver le corrige du tp 4 ?")
     suggestion = await kit.wait_message(channel=second, after=mark)
     assert "corrigé du TP 4" in text_of(suggestion) and dup_buttons(suggestion)
+
+
+async def test_buttons_keep_working_after_a_restart(course: Kit, bot, sandbox, tmp_path, clock) -> None:
+    from bot.sandbox.kit import run_lcm_bot
+
+    kit = course
+    first, _ = await ask(kit, 0, "Where is the grading rubric for the essay?", "I can't find the rubric.")
+    await recorded(bot, first.id)
+    mark = kit.mark()
+    second, _ = await ask(kit, 1, "where is the essay grading rubric", "rubric for the essay?")
+    suggestion = await kit.wait_message(channel=second, after=mark)
+    yes, _ = dup_buttons(suggestion)
+    await bot.close()
+    async with run_lcm_bot(sandbox, tmp_path / "data", clock=clock):
+        mark = kit.mark()
+        await (await kit.learner(1).click(suggestion, yes)).response()
+        await kit.wait_message(channel=second, after=mark, contains="doublon")
+        await kit.wait_event("thread.update", lambda e: e.channel_id == second.id, after=mark)
+    assert sandbox.world.channels[second.id].archived
+
+
+async def test_lcm_check_reports_a_denied_permission(course: Kit, sandbox) -> None:
+    from bot.sandbox import permissions as P
+
+    kit = course
+    forum = kit.room.forum
+    # An admin denies the bot Manage Threads in the forum (the sandbox tells the bot, as Discord would).
+    mark = kit.mark()
+    sandbox.ops.set_overwrite(
+        forum, kit.lcm.user, kit.room.bot_role.id, {"type": 0, "allow": "0", "deny": str(P.MANAGE_THREADS)}
+    )
+    await kit.wait_event("channel.overwrite", after=mark)
+    report = await (await kit.lcm.slash("lcm check", kit.room.general)).followup()
+    text = text_of(report)
+    assert "Manage Threads" in text and f"<#{forum.id}>" in text
