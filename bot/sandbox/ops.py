@@ -733,7 +733,14 @@ class Ops:
         return out
 
     def _parse_overwrites(
-        self, raw: list[dict[str, Any]], guild: Guild, actor: User, *, check: bool, channel: Channel | None
+        self,
+        raw: list[dict[str, Any]],
+        guild: Guild,
+        actor: User,
+        *,
+        check: bool,
+        channel: Channel | None,
+        previous: dict[int, Overwrite] | None = None,
     ) -> dict[int, Overwrite]:
         out: dict[int, Overwrite] = {}
         for item in raw:
@@ -744,22 +751,25 @@ class Ops:
                 int(item.get("deny") or 0),
             )
             if check:
-                self._check_overwrite(guild, actor, ow, channel)
+                self._check_overwrite(guild, actor, ow, channel, (previous or {}).get(ow.id))
             out[ow.id] = ow
         return out
 
-    def _check_overwrite(self, guild: Guild, actor: User, ow: Overwrite, channel: Channel | None) -> None:
-        """Manage Roles, and only bits the actor has itself (in the channel), as Discord requires."""
+    def _check_overwrite(
+        self, guild: Guild, actor: User, ow: Overwrite, channel: Channel | None, previous: Overwrite | None
+    ) -> None:
+        """Manage Roles (Manage Permissions in the channel), and only changing bits the actor has itself."""
         member = guild.members[actor.id]
         base = P.base(guild, member)
         if base == P.ALL:
             return
         have = self.world.channel_permissions(channel, actor.id) if channel is not None else base
-        if not P.has(have if channel is not None else base, P.MANAGE_ROLES) and not P.has(
-            base, P.MANAGE_ROLES
-        ):
+        if not P.has(have, P.MANAGE_ROLES):
             raise E.missing_permissions()
-        if (ow.allow | ow.deny) & ~have:
+        changed = ow.allow | ow.deny
+        if previous is not None:
+            changed = (ow.allow ^ previous.allow) | (ow.deny ^ previous.deny)
+        if changed & ~have:
             raise E.missing_permissions()
 
     def update_channel(
@@ -773,31 +783,42 @@ class Ops:
             raise E.DiscordHTTPError(400, 50024, "Cannot execute action on a DM channel")
         if check:
             self.require(channel, actor.id, P.MANAGE_CHANNELS)
+        # Checked before any change: Discord applies a PATCH entirely or not at all.
+        new_overwrites = None
+        if body.get("permission_overwrites") is not None:
+            new_overwrites = self._parse_overwrites(
+                body["permission_overwrites"],
+                guild,
+                actor,
+                check=check,
+                channel=channel,
+                previous=channel.overwrites,
+            )
         if "name" in body:
             self._check_name(body["name"], ["name"])
+        if body.get("topic") and len(body["topic"]) > 1024:
+            raise E.invalid_form(E.too_long(["topic"], 1024))
+        tags = self._tags(body["available_tags"] or []) if "available_tags" in body else None
+        parent = self.channel(body["parent_id"]) if body.get("parent_id") else None
+        if "name" in body:
             channel.name = body["name"]
         if "topic" in body:
-            if body["topic"] and len(body["topic"]) > 1024:
-                raise E.invalid_form(E.too_long(["topic"], 1024))
             channel.topic = body["topic"]
         for key in ("nsfw", "rate_limit_per_user"):
             if key in body and body[key] is not None:
                 setattr(channel, key, type(getattr(channel, key))(body[key]))
-        if "available_tags" in body:
-            channel.available_tags = self._tags(body["available_tags"] or [])
+        if tags is not None:
+            channel.available_tags = tags
         if "position" in body and body["position"] is not None:
             channel.position = int(body["position"])
         if "parent_id" in body:
-            channel.parent_id = int(body["parent_id"]) if body["parent_id"] else None
-            if body.get("lock_permissions") and channel.parent_id:
-                parent = self.channel(channel.parent_id)
+            channel.parent_id = parent.id if parent is not None else None
+            if body.get("lock_permissions") and parent is not None:
                 channel.overwrites = {
                     o.id: Overwrite(o.id, o.type, o.allow, o.deny) for o in parent.overwrites.values()
                 }
-        if body.get("permission_overwrites") is not None:
-            channel.overwrites = self._parse_overwrites(
-                body["permission_overwrites"], guild, actor, check=check, channel=channel
-            )
+        if new_overwrites is not None:
+            channel.overwrites = new_overwrites
         self.record.add(
             "channel.update",
             actor_id=actor.id,
@@ -893,7 +914,7 @@ class Ops:
             if ow.type == 1 and target_id not in guild.members:
                 raise E.unknown("member")
             if check:
-                self._check_overwrite(guild, actor, ow, channel)
+                self._check_overwrite(guild, actor, ow, channel, channel.overwrites.get(target_id))
             channel.overwrites[target_id] = ow
         self.record.add(
             "channel.overwrite",

@@ -95,7 +95,7 @@ async def report(interaction: discord.Interaction, message: discord.Message) -> 
 
 
 class MiniBot(commands.Bot):
-    def __init__(self, *, intents: discord.Intents | None = None, sync_guild: bool = False) -> None:
+    def __init__(self, *, intents: discord.Intents | None = None, sync_guild: int | None = None) -> None:
         if intents is None:
             intents = discord.Intents.default()
             intents.message_content = True
@@ -117,7 +117,14 @@ class MiniBot(commands.Bot):
         self.tree.add_command(report)
         self.tree.add_command(greet)
         self.add_view(ButtonView())
-        await self.tree.sync()
+        if self.sync_guild is not None:
+            guild = discord.Object(self.sync_guild)
+            self.tree.copy_global_to(guild=guild)
+            self.tree.clear_commands(guild=None)
+            await self.tree.sync(guild=guild)
+            await self.tree.sync()
+        else:
+            await self.tree.sync()
 
     async def wait_seen(self, count: int, timeout: float = 5.0) -> list[discord.Message]:
         """Wait until the bot has received ``count`` messages."""

@@ -115,3 +115,13 @@ async def test_autocomplete_and_user_menu(sandbox, kit: Kit) -> None:
         assert text_of(reply) == "you picked banana"
         greeting = await (await kit.trainer.user_menu("Greet", kit.learner(0), kit.room.general)).reply()
         assert text_of(greeting) == "hello chloe"
+
+
+async def test_guild_commands(sandbox, kit: Kit) -> None:
+    async with run_client(sandbox, MiniBot(sync_guild=kit.room.guild.id)):
+        scopes = [e.data["scope"] for e in sandbox.record.of_kind("commands.sync")]
+        assert scopes == ["guild", "global"]
+        assert sandbox.world.global_commands == []
+        handle = await kit.lcm.slash("demo echo", kit.room.general, text="guild")
+        assert handle.interaction.data["guild_id"] == str(kit.room.guild.id)
+        assert text_of(await handle.reply()) == "guild"

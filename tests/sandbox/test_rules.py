@@ -184,7 +184,13 @@ async def test_overwrites_only_with_permissions_the_bot_has(sandbox, kit: Kit) -
         await general.set_permissions(learner_role, send_messages=False)
         with pytest.raises(discord.Forbidden):
             await general.set_permissions(learner_role, manage_guild=True)
-        # Administrator on @everyone's role grants everything, overwrites included.
+        # Re-sending an overwrite the bot could not grant is fine as long as it does not change it.
+        room.staff.overwrites[room.lcm_role.id].allow |= P.MANAGE_GUILD
+        staff = await bot.fetch_channel(room.staff.id)
+        await staff.edit(topic="unchanged overwrites", overwrites=staff.overwrites)
+        with pytest.raises(discord.Forbidden):
+            await staff.set_permissions(guild.get_role(room.trainer_role.id), manage_guild=True)
+        # Administrator grants everything, overwrites included.
         room.bot_role.permissions |= P.ADMINISTRATOR
         await general.set_permissions(learner_role, manage_guild=True)
 
