@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.services.matching import DEFAULT_THRESHOLD, MAX_SUGGESTIONS, Match, QuestionIndex
+from bot.services.matching import DEFAULT_THRESHOLD, MAX_SUGGESTIONS, RUNNER_UP_RATIO, Match, QuestionIndex
 
 ITEMS = [
     ("q:1", "Comment rendre le devoir 2 ?"),
@@ -79,10 +79,23 @@ def test_limit_and_threshold() -> None:
     assert len(index.search("devoir python chapitre 1")) == MAX_SUGGESTIONS
     assert len(index.search("devoir python chapitre 1", limit=1)) == 1
     assert index.search("devoir python chapitre 1", limit=0) == []
-    everything = index.search("devoir python chapitre 1", limit=100, threshold=0.0)
-    assert len(everything) == 10
-    assert [m.score for m in everything] == sorted((m.score for m in everything), reverse=True)
+    assert keys(index.search("devoir python chapitre 1", limit=100)) == ["q:1", "q:4", "q:7"]
     assert all(m.score >= 0.99 for m in index.search("devoir python chapitre 1", threshold=0.99))
+
+
+def test_runner_ups_far_below_the_best_are_not_shown() -> None:
+    index = QuestionIndex.build(
+        [
+            ("best", "comment installer docker sur windows"),
+            ("close", "comment installer docker sur linux"),
+            ("far", "docker"),
+        ]
+    )
+    shown = index.search("comment installer docker sur windows", threshold=0.0)
+    assert keys(shown)[0] == "best"
+    assert all(m.score >= RUNNER_UP_RATIO * shown[0].score for m in shown)
+    assert "far" not in keys(shown)
+    assert "far" in keys(index.search("docker", threshold=0.0))
 
 
 @pytest.mark.parametrize(

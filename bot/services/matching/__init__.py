@@ -7,12 +7,19 @@ Typical use::
 """
 
 from bot.services.matching.cli import read_corpus, run_match_cli
-from bot.services.matching.index import DEFAULT_THRESHOLD, MAX_SUGGESTIONS, Match, QuestionIndex
+from bot.services.matching.index import (
+    DEFAULT_THRESHOLD,
+    MAX_SUGGESTIONS,
+    RUNNER_UP_RATIO,
+    Match,
+    QuestionIndex,
+)
 from bot.services.matching.normalize import Analysis, analyse
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "MAX_SUGGESTIONS",
+    "RUNNER_UP_RATIO",
     "Analysis",
     "Match",
     "QuestionIndex",

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.services.matching.normalize import Analysis, analyse, is_fuzzy_eligible
-from bot.services.matching.scoring import PreparedQuery, prepare, score, upper_bound_recall
+from bot.services.matching.scoring import PreparedQuery, number_factor, prepare, score, upper_bound_recall
 
-DEFAULT_THRESHOLD = 0.42  # chosen by benchmarks/duplicates_eval.py on the training splits
+DEFAULT_THRESHOLD = 0.41  # chosen by benchmarks/duplicates_eval.py on the training splits
 MAX_SUGGESTIONS = 3
+RUNNER_UP_RATIO = 0.8  # a second or third suggestion must score at least this share of the best one
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,10 @@ class _Weights(dict[str, float]):
         self._postings = postings
         self._log_n = math.log(n_docs + 1)
 
+    def least(self, max_df: int) -> float:
+        """The least weight a stored term can have when no term is in more than `max_df` questions."""
+        return 1.0 + self._log_n - math.log(max_df + 1)
+
     def __missing__(self, term: str) -> float:
         value = 1.0 + self._log_n - math.log(len(self._postings[term]) + 1)
         self[term] = value
@@ -58,6 +63,7 @@ class QuestionIndex:
         self._docs: dict[str, Analysis] = {}
         self._postings: dict[str, set[str]] = {}
         self._deletes: dict[str, set[str]] = {}  # one-letter deletion of a stored stem -> stems
+        self._max_df = 0  # never lowered on removal: an over-estimate keeps the search's bounds safe
 
     # ----- mutation
 
@@ -84,11 +90,14 @@ class QuestionIndex:
                 posting = self._postings.get(term)
                 if posting is None:
                     self._postings[term] = {key}
+                    self._max_df = max(self._max_df, 1)
                     if is_fuzzy_eligible(term):
                         for variant in (term, *_deletions(term)):
                             self._deletes.setdefault(variant, set()).add(term)
                 else:
                     posting.add(key)
+                    if len(posting) > self._max_df:
+                        self._max_df = len(posting)
 
     update = add
 
@@ -141,58 +150,108 @@ class QuestionIndex:
                 return []
             query = self._prepare(analysis, self._neighbours)
             weights = _Weights(self._postings, len(self._docs))
-            candidates, terms, assumed = self._candidates(query, threshold)
-            docs = self._docs
-            if len(candidates) > _BEST_FIRST_FROM:
-                return self._best_first(query, weights, candidates, terms, assumed, limit, threshold, exclude)
-            scored = [
-                (s, key)
-                for key in candidates
-                if key not in exclude and (s := score(query, docs[key], weights)) >= threshold
-            ]
-        return _top(scored, limit)
+            return self._search(query, weights, limit, threshold, exclude)
 
-    def _best_first(
+    def _search(
         self,
         query: PreparedQuery,
         weights: _Weights,
-        candidates: set[str],
-        terms: list[tuple[float, set[str]]],
-        assumed: float,
         limit: int,
         threshold: float,
         exclude: Collection[str],
     ) -> list[Match]:
-        """Score many candidates in order of their best possible score, stopping once none can enter the top.
+        """Exact top `limit`, found by widening rings of candidates while the bar to enter the top rises.
 
-        The bound is F1 with perfect precision and the query weight the candidate holds; exact, only faster.
+        The bar starts at `threshold` and rises with what is found: the k-th best score once `limit` are
+        found, and `RUNNER_UP_RATIO` of the best (lower ones are never shown). A question can only clear
+        the bar if it holds `upper_bound_recall(bar)` of the query's weight, so the closest questions are
+        scored first and each later ring only adds the questions that can still make it.
         """
-        total = query.total
-        bounded: list[tuple[float, str]] = []
-        for key in candidates:
-            if key in exclude:
-                continue
-            held = assumed
-            for weight, posting in terms:
-                if key in posting:
-                    held += weight
-            r = min(held / total, 1.0)
-            bounded.append((2 * r / (1 + r), key))
-        bounded.sort(key=lambda item: (-item[0], item[1]))
         docs = self._docs
+        postings = self._query_postings(query, weights)
+        least = max(1.0, weights.least(self._max_df))
         top: list[tuple[float, str]] = []
-        floor = threshold
-        for bound, key in bounded:
-            if bound < floor - 1e-9:
-                break
+        done: set[str] = set()
+        bar = threshold
+
+        def consider(key: str) -> None:
+            nonlocal bar
             s = score(query, docs[key], weights)
-            if s >= floor:
+            if s >= bar:
                 top.append((s, key))
                 top.sort(key=lambda item: (-item[0], item[1]))
                 del top[limit:]
+                bar = max(threshold, top[0][0] * RUNNER_UP_RATIO)
                 if len(top) == limit:
-                    floor = max(threshold, top[-1][0])
+                    bar = max(bar, top[-1][0])
+
+        for ring in (*_RINGS, 0.0):
+            need = max(ring, upper_bound_recall(bar)) * query.total
+            leaves = self._partition(postings, need)
+            size = sum(len(leaf[3]) for leaf in leaves)
+            if ring and size > _BEST_FIRST_FROM:
+                continue  # too wide to score in any order: left to the ordered pass below
+            if size > _BEST_FIRST_FROM:
+                self._ordered_pass(query, leaves, postings, least, done, exclude, consider, lambda: bar)
+            else:
+                for *_, keys in leaves:
+                    for key in keys:
+                        if key not in done and key not in exclude:
+                            consider(key)
+            for *_, keys in leaves:
+                done |= keys
         return _top(top, limit)
+
+    def _ordered_pass(
+        self,
+        query: PreparedQuery,
+        leaves: list[_Leaf],
+        postings: _QueryPostings,
+        least: float,
+        done: set[str],
+        exclude: Collection[str],
+        consider: Callable[[str], None],
+        bar: Callable[[], float],
+    ) -> None:
+        """Score many candidates best bound first, stopping once no bound reaches the bar.
+
+        The bound never falls below the true score, so stopping early loses nothing: recall is at most
+        the query weight a question holds; precision at most its matched stored weight over that plus
+        its other terms at `least`, the least weight any stored term can have; numbers cost what they cost.
+        """
+        docs = self._docs
+        total = query.total
+        numbers = query.analysis.numbers
+        groups: dict[float, list[str]] = {}
+        for q_held, d_held, d_count, keys in leaves:
+            r = min((q_held + postings.assumed) / total, 1.0)
+            d_held += postings.assumed_stored
+            d_count += postings.assumed_count
+            by_length: dict[int, float] = {}
+            for key in keys:
+                if key in done or key in exclude:
+                    continue
+                doc = docs[key]
+                length = len(doc.terms)
+                bound = by_length.get(length)
+                if bound is None:
+                    others = length - d_count
+                    p = d_held / (d_held + others * least) if others > 0 else 1.0
+                    bound = by_length[length] = 2 * p * r / (p + r)
+                if doc.numbers != numbers:
+                    bound *= number_factor(numbers, doc.numbers)
+                group = groups.get(bound)
+                if group is None:
+                    groups[bound] = [key]
+                else:
+                    group.append(key)
+        for bound in sorted(groups, reverse=True):
+            if bound < bar() - 1e-9:
+                return
+            for key in sorted(groups[bound]):
+                if bound < bar() - 1e-9:
+                    return
+                consider(key)
 
     async def asearch(
         self,
@@ -253,19 +312,14 @@ class QuestionIndex:
         hits = process.extract(term, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=None)
         return [hit[0] for hit in hits]
 
-    def _candidates(
-        self, query: PreparedQuery, threshold: float
-    ) -> tuple[set[str], list[tuple[float, set[str]]], float]:
-        """Stored questions holding enough of the query's weight to possibly reach `threshold`.
+    def _query_postings(self, query: PreparedQuery, weights: _Weights) -> _QueryPostings:
+        """Per query term, heaviest first: its weight and the questions holding it or a typo of it.
 
-        A question can only score `threshold` if the query terms it contains (exactly or through a typo)
-        carry at least `upper_bound_recall(threshold)` of the query's weight. The set of such questions is
-        built from intersections of postings, heaviest terms first, so common words never get scanned alone.
-        Returns the candidates, the (weight, posting) of the terms used, and the weight assumed present.
+        Past a dozen terms the search tree grows too wide: the lightest ones are set apart and assumed
+        present in every question (a safe over-estimate).
         """
-        needed = upper_bound_recall(threshold) * query.total - 1e-9
         postings = self._postings
-        terms: list[tuple[float, set[str]]] = []
+        terms: list[tuple[float, set[str], float, int]] = []
         for term, weight in query.weights.items():
             variants = query.variants[term]
             if not variants:
@@ -274,40 +328,90 @@ class QuestionIndex:
                 posting = postings[next(iter(variants))]
             else:
                 posting = set().union(*(postings[v] for v in variants))
-            terms.append((weight, posting))
+            terms.append((weight, posting, sum(weights[v] for v in variants), len(variants)))
         terms.sort(key=lambda item: -item[0])
-        # Past a dozen terms the search tree grows too wide: the lightest are assumed present (a superset).
-        assumed = sum(weight for weight, _ in terms[_MAX_TREE_TERMS:])
-        terms = terms[:_MAX_TREE_TERMS]
-        needed -= assumed
-        if needed <= 0:
-            return (set().union(*(posting for _, posting in terms)) if terms else set()), terms, assumed
-        suffix = [0.0] * (len(terms) + 1)
-        for i in range(len(terms) - 1, -1, -1):
+        tail = terms[_MAX_TREE_TERMS:]
+        return _QueryPostings(
+            [(weight, posting) for weight, posting, _, _ in terms[:_MAX_TREE_TERMS]],
+            [(doc_weight, count) for _, _, doc_weight, count in terms[:_MAX_TREE_TERMS]],
+            sum(item[0] for item in tail),
+            sum(item[2] for item in tail),
+            sum(item[3] for item in tail),
+        )
+
+    @staticmethod
+    def _partition(postings: _QueryPostings, need: float) -> list[_Leaf]:
+        """Questions holding query terms worth at least `need`, split by which terms they hold.
+
+        Each leaf is (query weight held, stored weight of the held terms' variants, how many variants,
+        questions), from C-level set operations on postings taken heaviest first: common words are only
+        ever intersected with smaller sets. Tiny sets stop splitting early with optimistic totals.
+        """
+        terms, stored = postings.terms, postings.stored
+        need -= postings.assumed + 1e-9
+        k = len(terms)
+        suffix = [0.0] * (k + 1)
+        stored_suffix = [0.0] * (k + 1)
+        count_suffix = [0] * (k + 1)
+        for i in range(k - 1, -1, -1):
             suffix[i] = suffix[i + 1] + terms[i][0]
+            stored_suffix[i] = stored_suffix[i + 1] + stored[i][0]
+            count_suffix[i] = count_suffix[i + 1] + stored[i][1]
+        leaves: list[_Leaf] = []
 
-        def gather(i: int, need: float, within: set[str] | None) -> set[str]:
-            if i >= len(terms) or suffix[i] < need:
-                return set()
-            weight, posting = terms[i]
-            holding = posting if within is None else (within & posting)
-            if need - weight <= 0:
-                found = set(holding) if within is None else holding
-            elif holding:
-                found = gather(i + 1, need - weight, holding)
+        def walk(j: int, within: set[str], held: float, d_held: float, d_count: int) -> None:
+            if held + suffix[j] < need:
+                return
+            if j == k:
+                leaves.append((held, d_held, d_count, within))
+                return
+            if len(within) <= _SMALL_LEAF:
+                leaves.append(
+                    (held + suffix[j], d_held + stored_suffix[j], d_count + count_suffix[j], within)
+                )
+                return
+            weight, posting = terms[j]
+            holding = within & posting
+            if holding:
+                walk(j + 1, holding, held + weight, d_held + stored[j][0], d_count + stored[j][1])
+                walk(j + 1, within - holding, held, d_held, d_count)
             else:
-                found = set()
-            found |= gather(i + 1, need, within)
-            return found
+                walk(j + 1, within, held, d_held, d_count)
 
-        return gather(0, needed, None), terms, assumed
+        covered: set[str] = set()
+        for i in range(k):
+            if suffix[i] < need:
+                break
+            weight, posting = terms[i]
+            fresh = posting - covered
+            if i + 1 < k:
+                covered |= posting
+            if fresh:
+                walk(i + 1, fresh, weight, stored[i][0], stored[i][1])
+        return leaves
 
 
+@dataclass(frozen=True, slots=True)
+class _QueryPostings:
+    terms: list[tuple[float, set[str]]]  # (query weight, questions holding the term or a typo of it)
+    stored: list[tuple[float, int]]  # per term: weight of all its stored variants, how many there are
+    assumed: float  # query weight of the terms past _MAX_TREE_TERMS, assumed held by everyone
+    assumed_stored: float
+    assumed_count: int
+
+
+_Leaf = tuple[float, float, int, set[str]]
+_SMALL_LEAF = 8
 _MAX_TREE_TERMS = 12
 _MIN_SCORE = 1e-9
 _BEST_FIRST_FROM = 1000
+_RINGS = (0.75, 0.5)  # shares of the query's weight held, for the first candidate rings
 
 
 def _top(scored: list[tuple[float, str]], limit: int) -> list[Match]:
     scored.sort(key=lambda item: (-item[0], item[1]))
+    if scored:
+        # Runner-up suggestions far below the best one are mostly noise next to it.
+        floor = scored[0][0] * RUNNER_UP_RATIO
+        scored = [item for item in scored[:limit] if item[0] >= floor]
     return [Match(key, round(min(max(s, 0.0), 1.0), 4)) for s, key in scored[:limit]]
