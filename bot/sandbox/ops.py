@@ -281,6 +281,9 @@ class Ops:
         ):
             raise E.empty_message()
         flags = int(body.get("flags") or 0) | extra_flags
+        if interaction_id is None:
+            # Only interaction responses can be ephemeral; elsewhere Discord ignores the flag.
+            flags &= ~MessageFlags.EPHEMERAL
         ephemeral = bool(flags & MessageFlags.EPHEMERAL)
         if check and not ephemeral and webhook_id is None and interaction_id is None:
             self._check_send(channel, author.id, files)

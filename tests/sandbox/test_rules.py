@@ -311,3 +311,10 @@ async def test_an_unvalidated_request_is_a_failure(sandbox, kit: Kit) -> None:
     failures = kit.take_failures()
     assert failures and all(f.startswith("unvalidated ") for f in failures)
     assert any("/users/@me" in f for f in failures)
+
+
+async def test_ephemeral_flag_outside_an_interaction_is_ignored(sandbox, kit: Kit) -> None:
+    async with run_client(sandbox, MiniBot()) as bot:
+        data = await bot.http.request(_post(kit.room.general.id), json={"content": "for all", "flags": 64})
+    event = sandbox.record.find(lambda e: e.message_id == int(data["id"]))[0]
+    assert not event.ephemeral and data["flags"] == 0
