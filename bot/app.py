@@ -23,8 +23,10 @@ from bot.clock import Clock, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.escalation.service import EscalationService
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.organizing import FollowUpService, PendingOperations, TopicService
 from bot.services.outbox import Outbox
 from bot.services.questions import IndexRegistry, KnowledgeService, QuestionService, SpaceService
+from bot.services.questions.closing import QuestionClosing
 from bot.settings import DiscordSettings, Settings
 from bot.translator import CatalogTranslator
 from bot.tree import LCMCommandTree
@@ -68,6 +70,10 @@ class Services:
     questions: QuestionService
     knowledge: KnowledgeService
     escalation: EscalationService
+    topics: TopicService
+    followups: FollowUpService
+    pending: PendingOperations
+    closing: QuestionClosing
 
     @classmethod
     def build(cls, settings: Settings, sessions, clock: Clock) -> Services:  # type: ignore[no-untyped-def]
@@ -81,6 +87,10 @@ class Services:
             questions=QuestionService(sessions, clock, indexes),
             knowledge=KnowledgeService(sessions, clock, indexes),
             escalation=EscalationService(sessions, clock, guild_settings),
+            topics=TopicService(sessions, clock),
+            followups=FollowUpService(sessions, clock),
+            pending=PendingOperations(sessions, clock),
+            closing=QuestionClosing(sessions, clock, indexes),
         )
 
 
@@ -136,7 +146,16 @@ class LCMBot(commands.Bot):
             guild_settings=svc.guild_settings, outbox=svc.outbox,
         )  # fmt: skip
         escalations = Escalations(self, escalation=svc.escalation, questions=svc.questions, outbox=svc.outbox)
-        return [lcm, questions, escalations]
+        from cogs.topics import Moving, Topics
+
+        moving = Moving(
+            self, pending=svc.pending, outbox=svc.outbox, questions=svc.questions, spaces=svc.spaces
+        )
+        topics = Topics(
+            self, topics=svc.topics, followups=svc.followups, pending=svc.pending, closing=svc.closing,
+            questions=svc.questions, spaces=svc.spaces, outbox=svc.outbox, recover_moves=moving.recover,
+        )  # fmt: skip
+        return [lcm, questions, escalations, topics, moving]
 
     async def setup_hook(self) -> None:
         await db.upgrade(self.engine, backup=self.settings.bot.backup_sqlite_before_migrating)
