@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import discord
@@ -22,6 +23,9 @@ from bot import __version__, db
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.escalation.service import EscalationService
+from bot.services.feeds import make_parse_pool
+from bot.services.feeds.debates import DebateService
+from bot.services.feeds.service import FeedService
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.organizing import FollowUpService, PendingOperations, TopicService
 from bot.services.outbox import Outbox
@@ -70,13 +74,17 @@ class Services:
     questions: QuestionService
     knowledge: KnowledgeService
     escalation: EscalationService
+    feeds: FeedService
+    debates: DebateService
     topics: TopicService
     followups: FollowUpService
     pending: PendingOperations
     closing: QuestionClosing
 
     @classmethod
-    def build(cls, settings: Settings, sessions, clock: Clock) -> Services:  # type: ignore[no-untyped-def]
+    def build(  # type: ignore[no-untyped-def]
+        cls, settings: Settings, sessions, clock: Clock, *, parse_executor: Executor | None = None
+    ) -> Services:
         indexes = IndexRegistry(sessions)
         guild_settings = GuildSettingsService(sessions, clock, settings.bot.language)
         return cls(
@@ -87,6 +95,8 @@ class Services:
             questions=QuestionService(sessions, clock, indexes),
             knowledge=KnowledgeService(sessions, clock, indexes),
             escalation=EscalationService(sessions, clock, guild_settings),
+            feeds=FeedService(sessions, clock, settings.feeds, parse_executor=parse_executor),
+            debates=DebateService(sessions, clock),
             topics=TopicService(sessions, clock),
             followups=FollowUpService(sessions, clock),
             pending=PendingOperations(sessions, clock),
@@ -117,7 +127,9 @@ class LCMBot(commands.Bot):
         self.engine: AsyncEngine = db.create_engine(settings.database_url)
         self.sessions = db.create_sessionmaker(self.engine)
         self.scheduler = Scheduler(self.clock)
-        self.services = Services.build(settings, self.sessions, self.clock)
+        # Feeds are parsed in a worker process, so a big document never blocks the event loop.
+        self.parse_pool = make_parse_pool(1)
+        self.services = Services.build(settings, self.sessions, self.clock, parse_executor=self.parse_pool)
         # /lcm check asks every capability what it needs; cogs add their providers when loaded.
         self.check_providers: list[CheckProvider] = []
 
@@ -125,6 +137,7 @@ class LCMBot(commands.Bot):
         """Every cog, constructed with what it needs (the one place that wires them)."""
         from cogs.escalation import Escalations
         from cogs.escalation.staff import escalations_command, ladder_command, trainer_role_command
+        from cogs.feeds import Feeds
         from cogs.lcm import LCM
         from cogs.questions import Questions
         from cogs.questions.staff import FaqCommands, SpaceCommands, question_link_command, unanswered_command
@@ -146,6 +159,9 @@ class LCMBot(commands.Bot):
             guild_settings=svc.guild_settings, outbox=svc.outbox,
         )  # fmt: skip
         escalations = Escalations(self, escalation=svc.escalation, questions=svc.questions, outbox=svc.outbox)
+        feeds = Feeds(
+            self, feeds=svc.feeds, debates=svc.debates, outbox=svc.outbox, guild_settings=svc.guild_settings
+        )
         from cogs.topics import Moving, Topics
 
         moving = Moving(
@@ -155,7 +171,7 @@ class LCMBot(commands.Bot):
             self, topics=svc.topics, followups=svc.followups, pending=svc.pending, closing=svc.closing,
             questions=svc.questions, spaces=svc.spaces, outbox=svc.outbox, recover_moves=moving.recover,
         )  # fmt: skip
-        return [lcm, questions, escalations, topics, moving]
+        return [lcm, questions, escalations, feeds, topics, moving]
 
     async def setup_hook(self) -> None:
         await db.upgrade(self.engine, backup=self.settings.bot.backup_sqlite_before_migrating)
@@ -193,6 +209,8 @@ class LCMBot(commands.Bot):
 
     async def close(self) -> None:
         await self.scheduler.shutdown()
+        await self.services.feeds.close()
+        self.parse_pool.shutdown(wait=False, cancel_futures=True)
         await super().close()
         await self.engine.dispose()
 

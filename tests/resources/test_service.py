@@ -181,6 +181,11 @@ async def test_failing_feed_backs_off_and_is_reported_once(sessions, clock, serv
             delays.append(outcome.next_poll_at - clock.now())  # type: ignore[operator]
             if outcome.notice:
                 notices.append(outcome.notice)
+                if len(notices) == 1:
+                    # Until it is confirmed as told, the notice stays due (it survives a restart).
+                    assert [n.key for n in await svc.unnotified_failures()] == [outcome.notice.key]
+                    await svc.failure_notified(fid)
+                    assert await svc.unnotified_failures() == []
         assert delays[:5] == [timedelta(minutes=15 * 2**n) for n in range(1, 6)]
         assert all(d <= timedelta(days=1) for d in delays)
         assert (

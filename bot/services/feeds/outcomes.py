@@ -75,6 +75,9 @@ class ItemToPost:
     shared_by: int | None
     message_id: int | None
     thread_id: int | None
+    state: str = "pending"
+    # An earlier attempt may have reached Discord without being recorded: look before sending again.
+    attempted: bool = False
 
     @property
     def outbox_key(self) -> str:
@@ -188,4 +191,6 @@ def item_info(row: FeedItem) -> ItemToPost:
         shared_by=row.shared_by,
         message_id=row.message_id,
         thread_id=row.thread_id,
+        state=row.state,
+        attempted=row.reason == "sending",
     )

@@ -45,6 +45,19 @@ SUMMARY_LIMIT = 500
 _CHUNK = 400  # bound parameters per IN (...) query
 
 
+def _notice(row: Feed) -> FailureNotice | None:
+    if row.failing_since is None or row.failure_notified_at is not None or row.paused:
+        return None
+    try:
+        reason = FeedErrorReason(row.last_error_reason or "")
+    except ValueError:
+        reason = FeedErrorReason.CONNECTION_FAILED
+    return FailureNotice(
+        row.id, row.guild_id, row.channel_id, row.url, row.title, reason, row.failing_since,
+        row.consecutive_failures,
+    )  # fmt: skip
+
+
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -312,10 +325,6 @@ class FeedService:
                     window=timedelta(days=self.settings.failure_days),
                 ):
                     row.failing_since = now
-                    notice = FailureNotice(
-                        feed_id, row.guild_id, row.channel_id, row.url, row.title, reason, now,
-                        row.consecutive_failures,
-                    )  # fmt: skip
                     log.warning("feed %s is failing (%s, %d failures)", feed_id, reason.value,
                                 row.consecutive_failures)  # fmt: skip
             else:
@@ -331,6 +340,7 @@ class FeedService:
                     row.last_warning = result.warning
                     recorded, _, deferred = await self._record(session, row, result, now)
             next_poll = row.next_poll_at
+            notice = _notice(row)
         pending = await self.pending_items(feed_id)
         return PollOutcome(
             feed_id,
@@ -442,6 +452,22 @@ class FeedService:
             participant_count=0,
         )
 
+    async def unnotified_failures(self) -> list[FailureNotice]:
+        """Failing feeds whose LCM was not told yet (the bot may have stopped before telling)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Feed).where(Feed.failing_since.is_not(None), Feed.failure_notified_at.is_(None))
+                )
+            ).scalars()
+            return [n for n in map(_notice, rows) if n is not None]
+
+    async def failure_notified(self, feed_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Feed).where(Feed.id == feed_id).values(failure_notified_at=self._clock.now())
+            )
+
     # ----- items to post
 
     async def pending_items(self, feed_id: int | None = None) -> list[int]:
@@ -457,8 +483,12 @@ class FeedService:
             row = await session.get(FeedItem, item_id)
         return None if row is None else item_info(row)
 
+    async def item_sending(self, item_id: int) -> None:
+        """Mark the item's first message as about to be sent (a restart then looks for it first)."""
+        await self._set_item(item_id, reason="sending")
+
     async def item_sent(self, item_id: int, message_id: int) -> None:
-        await self._set_item(item_id, message_id=message_id)
+        await self._set_item(item_id, message_id=message_id, reason=None)
 
     async def thread_opened(self, item_id: int, thread_id: int) -> None:
         await self._set_item(item_id, thread_id=thread_id)
