@@ -116,7 +116,10 @@ class InteractionHandle:
         )
 
     async def reply(self, timeout: float = DEFAULT_TIMEOUT) -> Event:  # noqa: ASYNC109
-        """The message the member ends up seeing: the reply, or the deferred reply once edited."""
+        """The message event the member ends up seeing: the reply, the edited deferral or the first follow-up.
+
+        Its ``data`` is the message payload (``content``, ``embeds``, ``components``, ``flags``).
+        """
         event = await self.response(timeout)
         rtype = event.data["type"]
         if rtype == 5:
@@ -148,6 +151,11 @@ class InteractionHandle:
                 what=f"edit after the deferred update of {self.describe()}",
             )
         if rtype in (4, 7):
+            # The message event itself (data = the message payload), as for the deferred cases.
+            kind = "message.create" if rtype == 4 else "message.update"
+            for earlier in reversed(self.kit.sandbox.record.events[self.mark : event.seq]):
+                if earlier.kind == kind and earlier.message_id == event.message_id:
+                    return earlier
             return event
         raise AssertionError(f"{self.describe()} was answered with type {rtype}, not a message")
 

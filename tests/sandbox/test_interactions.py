@@ -55,7 +55,7 @@ async def test_buttons_select_and_update(sandbox, kit: Kit) -> None:
         picked = await (await kit.learner(0).select(posted, "mini:pick", ["b"])).reply()
         assert text_of(picked) == "picked b"
         edited = await (await kit.learner(0).click(posted, "mini:edit")).reply()
-        assert edited.data["type"] == 7
+        assert edited.kind == "message.update"
         assert sandbox.world.messages[posted.message_id].content == "edited by click"
         assert sandbox.world.messages[posted.message_id].components == []
 

@@ -15,6 +15,6 @@ async def test_ready_and_status_for_a_member_with_manage_server(sandbox, kit: Ki
     handle = await kit.lcm.slash("lcm status", kit.room.general)
     reply = await handle.reply(timeout=10)
     assert reply.ephemeral
-    assert reply.data["message"]["embeds"], text_of(reply)
+    assert reply.data["embeds"], text_of(reply)
     with pytest.raises(PermissionError):
         await kit.learner(0).slash("lcm status", kit.room.general)

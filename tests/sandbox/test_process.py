@@ -39,12 +39,12 @@ async def test_lcm_bot_run_kill_restart_and_stop(sandbox, kit: Kit, tmp_path) ->
     data = tmp_path / "data"
     first = await BotProcess(sandbox, data).start()
     reply = await (await kit.lcm.slash("lcm status", kit.room.general)).reply(timeout=15)
-    assert reply.ephemeral and reply.data["message"]["embeds"]
+    assert reply.ephemeral and reply.data["embeds"]
     assert await first.kill() == -9
     # A restart on the same database: a new session, and the bot answers again.
     second = await BotProcess(sandbox, data).start()
     reply = await (await kit.lcm.slash("lcm status", kit.room.general)).reply(timeout=15)
-    assert reply.data["message"]["embeds"]
+    assert reply.data["embeds"]
     assert len(sandbox.record.of_kind("gateway.identify")) == 2
     assert await second.stop() == 0, second.log()
     # discord.py's close sends 1000 while its reader, woken, sends 4000 first: Discord (and the sandbox)
