@@ -48,6 +48,7 @@ INTENTS_HELP = (
     "turn on 'Server Members Intent' and 'Message Content Intent', then start the bot again."
 )
 SYNC_HASH_KEY = "command_tree_hash"
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def point_discord_at(discord_settings: DiscordSettings) -> None:
@@ -132,6 +133,9 @@ class LCMBot(commands.Bot):
         self.services = Services.build(settings, self.sessions, self.clock, parse_executor=self.parse_pool)
         # /lcm check asks every capability what it needs; cogs add their providers when loaded.
         self.check_providers: list[CheckProvider] = []
+        # Event handlers still running; closing waits for them so none is cut off in the middle of a write.
+        self._event_tasks: set[asyncio.Task] = set()
+        self._closed_task: asyncio.Future[None] | None = None
 
     def build_cogs(self) -> list[commands.Cog]:
         """Every cog, constructed with what it needs (the one place that wires them)."""
@@ -207,11 +211,26 @@ class LCMBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("ready as %s (%s) in %d guild(s)", self.user, self.user and self.user.id, len(self.guilds))
 
+    def _schedule_event(self, coro, event_name: str, *args, **kwargs) -> asyncio.Task:  # type: ignore[no-untyped-def]
+        task = super()._schedule_event(coro, event_name, *args, **kwargs)
+        self._event_tasks.add(task)
+        task.add_done_callback(self._event_tasks.discard)
+        return task
+
     async def close(self) -> None:
+        # Close may be asked twice (a signal, then the end of ``async with``): the second waits for the first.
+        if self._closed_task is None:
+            self._closed_task = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closed_task)
+
+    async def _close(self) -> None:
         await self.scheduler.shutdown()
         await self.services.feeds.close()
         self.parse_pool.shutdown(wait=False, cancel_futures=True)
         await super().close()
+        pending = {t for t in self._event_tasks if t is not asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
         await self.engine.dispose()
 
     @property
@@ -253,6 +272,7 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> int:
         )
         return 2
     finally:
-        if not bot.is_closed():
-            await bot.close()
+        await bot.close()
+        if closing:
+            await asyncio.gather(*closing, return_exceptions=True)
     return 0
