@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,16 @@ async def test_missing_privileged_intent_stops_with_one_line_naming_the_switch(t
         await sandbox.stop()
 
 
-async def test_sigterm_stops_cleanly_with_exit_code_0(tmp_path: Path) -> None:
+async def test_sigterm_and_sigint_stop_cleanly_with_exit_code_0(tmp_path: Path) -> None:
     sandbox = Sandbox()
     await sandbox.start()
     try:
         seed_classroom(sandbox.world)
-        proc = await BotProcess(sandbox, tmp_path / "data").start()
-        assert await proc.stop() == 0
-        assert "Traceback" not in proc.log()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            proc = await BotProcess(sandbox, tmp_path / "data").start()
+            assert proc.process is not None
+            proc.process.send_signal(sig)
+            assert await asyncio.wait_for(proc.process.wait(), 30) == 0
+            assert "Traceback" not in proc.log() and "ERROR" not in proc.log()
     finally:
         await sandbox.stop()
