@@ -7,6 +7,7 @@ what it did when a later step fails, and can be finished (or undone) at start-up
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -226,7 +227,7 @@ class TopicOperations:
         counted = figures(places)
         numbers = await self.topics.figures(channel.id, thread_ids)
         now = self.bot.clock.now()
-        duration = format_duration(now - topic.opened_at, lang)
+        duration = format_duration(max(now - topic.opened_at, timedelta(0)), lang)
         lines = [
             t("topic.archive.summary.title", lang, name=channel.name),
             t("topic.archive.summary.duration", lang, duration=duration),

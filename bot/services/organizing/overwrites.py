@@ -70,6 +70,8 @@ def read_only(
         out[everyone_id] = OverwriteSpec(everyone_id, ROLE, 0, WRITE_BITS)
     for target in writers:
         old = out.get(target) or OverwriteSpec(target, writer_type.get(target, ROLE), 0, 0)
-        allow = old.allow | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | VIEW_CHANNEL | READ_MESSAGE_HISTORY
+        # Every bit taken from others stays with the writers: Discord lets the bot change only bits it has
+        # in the channel, and it must be able to put them back on reopen.
+        allow = old.allow | WRITE_BITS | VIEW_CHANNEL | READ_MESSAGE_HISTORY
         out[target] = OverwriteSpec(target, old.type, allow, old.deny & ~allow)
     return sorted(out.values())

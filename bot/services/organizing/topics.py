@@ -150,7 +150,7 @@ class TopicService:
                 exempt=False,
                 created_by=by,
                 created_at=now,
-                opened_at=opened_at or now,
+                opened_at=min(opened_at or now, now),
                 last_activity_at=last,
                 warn_due_at=self.rules.warn_due(last),
                 archive_count=0,
