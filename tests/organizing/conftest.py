@@ -33,7 +33,7 @@ async def course(kit: Kit, bot) -> Kit:
     return kit
 
 
-async def until(fetch, check=lambda value: value is not None, timeout: float = 5.0):  # noqa: ASYNC109
+async def until(fetch, check=lambda value: value is not None, timeout: float = 5.0):
     """Wait for a condition on the bot's or the sandbox's state (polled, bounded by ``timeout``)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

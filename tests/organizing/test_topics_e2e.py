@@ -101,6 +101,7 @@ async def test_archive_of_a_long_channel_is_read_only_with_summary_and_complete_
     assert [a["filename"] for a in message.attachments] == ["transcript-projet.md"]
     # The sandbox keeps no attachment bytes: read the transcript the bot uploaded.
     ((name, transcript),) = transcripts
+    assert name == "projet"
     assert message.attachments[0]["size"] == len(transcript.encode("utf-8"))
     lines = [line for line in transcript.splitlines() if line.startswith("> message numéro")]
     assert lines == [f"> message numéro {i} — é ü" for i in range(130)]  # every message, in order
