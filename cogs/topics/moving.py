@@ -206,7 +206,7 @@ class Moving(commands.Cog):
         if destination.id == message.channel.id:
             raise UserError("move.same_channel")
         parent = self.check_move(message, destination)
-        await interaction.response.defer(ephemeral=True)
+        await interaction.response.defer()  # updates the ephemeral prompt when done
         payload = {
             "source_id": message.channel.id,
             "message_id": message.id,
@@ -233,7 +233,9 @@ class Moving(commands.Cog):
             raise
         assert state is not None
         await self.finish_move(state)
-        await interaction.followup.send(t("move.done", lang, channel=destination.mention), ephemeral=True)
+        await interaction.edit_original_response(
+            content=t("move.done", lang, channel=destination.mention), view=None
+        )
 
     async def undo_repost(
         self, parent: discord.TextChannel, message_id: int, where: discord.abc.Snowflake
@@ -322,7 +324,7 @@ class Moving(commands.Cog):
             ["create_public_threads", "send_messages_in_threads"] if space.kind is SpaceKind.TEXT else []
         )
         require(channel.permissions_for(me), *needed)
-        await interaction.response.defer(ephemeral=True)
+        await interaction.response.defer()  # updates the ephemeral prompt when done
         title = question_title(message.content) or t(
             "question.thread_name", lang, title=message.author.display_name
         )
@@ -381,7 +383,9 @@ class Moving(commands.Cog):
         with contextlib.suppress(discord.NotFound):
             await message.delete()
         await self.finish_move(state)
-        await interaction.followup.send(t("toq.done", lang, channel=f"<#{thread_id}>"), ephemeral=True)
+        await interaction.edit_original_response(
+            content=t("toq.done", lang, channel=f"<#{thread_id}>"), view=None
+        )
 
     async def record_question(self, op: PendingOp):  # type: ignore[no-untyped-def]
         """Record the reposted message as a question (the questions cog ignores webhook messages)."""

@@ -1,0 +1,112 @@
+"""Moving misplaced messages end to end: "Move to...", "Turn into a question", refusals, missing rights."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox import permissions as P
+from bot.sandbox.kit import Kit, custom_ids, text_of
+from tests.organizing.conftest import until
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_move_reposts_under_the_author_leaves_a_pointer_and_pings_the_author_once(
+    course: Kit, sandbox, bot
+) -> None:
+    kit, room = course, course.room
+    original = await kit.learner(0).say(
+        room.announcements, "Quelqu'un a compris l'exercice 3 ? https://exemple.org/ex3"
+    )
+    mark = kit.mark()
+    menu = await kit.trainer.context_menu("Move to...", original)
+    ask = await menu.reply()
+    assert ask.ephemeral
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:move:"))
+    done = await (await kit.trainer.select(ask, select, [str(room.general.id)])).reply(timeout=10)
+    assert done.ephemeral and f"<#{room.general.id}>" in text_of(done)
+    copy = await kit.wait_event(
+        "message.create", lambda e: e.channel_id == room.general.id and e.data.get("webhook_id"), after=mark
+    )
+    repost = sandbox.world.messages[copy.message_id]
+    assert repost.author.username == "Chloe"  # the author's display name, through the webhook
+    assert copy.data.get("webhook_avatar_url")
+    assert "exercice 3" in repost.content and "https://exemple.org/ex3" in repost.content
+    assert copy.pinged_users == []
+    assert sandbox.world.messages[original.id].deleted
+    pointer = await kit.wait_message(channel=room.announcements, after=mark, contains="déplacé")
+    assert str(room.general.id) in text_of(pointer) and pointer.pinged_users == []
+    notice = await kit.wait_message(channel=room.general, after=mark, contains="déplacé ici")
+    assert notice.pinged_users == [kit.learner(0).id]
+    # The relay webhook is created once and reused.
+    second = await kit.learner(1).say(room.announcements, "Et l'exercice 4 ?")
+    ask = await (await kit.trainer.context_menu("Move to...", second)).reply()
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:move:"))
+    await (await kit.trainer.select(ask, select, [str(room.general.id)])).reply(timeout=10)
+    hooks = [h for h in sandbox.world.webhooks.values() if h.channel_id == room.general.id]
+    assert len(hooks) == 1
+
+
+async def test_learners_are_refused_the_menus(course: Kit, sandbox) -> None:
+    kit, room = course, course.room
+    message = await kit.learner(0).say(room.general, "hello")
+    for name in ("Move to...", "Turn into a question"):
+        refusal = await (await kit.learner(2).context_menu(name, message)).reply()
+        assert refusal.ephemeral and "formateurs" in text_of(refusal)
+    assert not sandbox.world.messages[message.id].deleted
+
+
+async def test_turn_into_a_question_records_it_and_suggests_earlier_ones(course: Kit, sandbox, bot) -> None:
+    kit, room = course, course.room
+    first = await kit.learner(0).say(room.questions, "Comment rendre le devoir 2 sur la plateforme ?")
+    await until(lambda: bot.services.questions.by_message(first.id))
+    misplaced = await kit.learner(1).say(room.general, "comment rendre le devoir 2 sur la plateforme")
+    mark = kit.mark()
+    ask = await (await kit.lcm.context_menu("Turn into a question", misplaced)).reply()
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:toq:"))
+    done = await (await kit.lcm.select(ask, select, [str(room.questions.id)])).reply(timeout=10)
+    assert done.ephemeral
+    copy = await kit.wait_event(
+        "message.create", lambda e: e.channel_id == room.questions.id and e.data.get("webhook_id"), after=mark
+    )
+    question = await until(lambda: bot.services.questions.by_message(copy.message_id))
+    assert question.author_id == kit.learner(1).id and question.thread_id
+    suggestion = await kit.wait_message(channel=question.thread_id, after=mark, contains="devoir 2")
+    assert any(c.startswith(f"lcm:dup:{question.id}:") for c in custom_ids(suggestion))
+    assert sandbox.world.messages[misplaced.id].deleted
+    await kit.wait_message(channel=room.general, after=mark, contains="déplacé")
+    # The asker can act on the suggestion: it is their question.
+    yes = next(c for c in custom_ids(suggestion) if not c.endswith(":no"))
+    await (await kit.learner(1).click(suggestion, yes)).response()
+
+
+async def test_a_missing_permission_is_named_and_nothing_is_half_done(course: Kit, sandbox, bot) -> None:
+    kit, room = course, course.room
+    # The bot may no longer manage webhooks in general (an overwrite on its role).
+    deny = {"type": 0, "allow": "0", "deny": str(P.MANAGE_WEBHOOKS)}
+    sandbox.ops.set_overwrite(room.general, room.lcm, room.bot_role.id, deny)
+    await until(lambda: _bot_denied(bot, room.general.id, room.bot_role.id))
+    message = await kit.learner(0).say(room.announcements, "message mal placé")
+    ask = await (await kit.trainer.context_menu("Move to...", message)).reply()
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:move:"))
+    refusal = await (await kit.trainer.select(ask, select, [str(room.general.id)])).reply(timeout=10)
+    assert refusal.ephemeral and "Manage Webhooks" in text_of(refusal)
+    assert not sandbox.world.messages[message.id].deleted
+    assert not [h for h in sandbox.world.webhooks.values() if h.channel_id == room.general.id]
+    assert await bot.services.pending.unfinished() == []
+    # Without Manage Roles, /topic archive refuses before touching anything, and /lcm check lists it.
+    deny = {"type": 0, "allow": "0", "deny": str(P.MANAGE_ROLES)}
+    sandbox.ops.set_overwrite(room.announcements, room.lcm, room.bot_role.id, deny)
+    await until(lambda: _bot_denied(bot, room.announcements.id, room.bot_role.id))
+    await (await kit.lcm.slash("topic register", room.announcements, channel=room.announcements)).reply()
+    before = (room.announcements.parent_id, dict(room.announcements.overwrites))
+    refusal = await (await kit.lcm.slash("topic archive", room.general, channel=room.announcements)).reply()
+    assert "Manage Roles" in text_of(refusal)
+    assert (room.announcements.parent_id, dict(room.announcements.overwrites)) == before
+    check = await (await kit.lcm.slash("lcm check", room.general)).reply(timeout=10)
+    assert "Manage Roles" in text_of(check)
+
+
+async def _bot_denied(bot, channel_id: int, role_id: int):
+    channel = bot.get_channel(channel_id)
+    return any(o.id == role_id for o in channel._overwrites) or None
