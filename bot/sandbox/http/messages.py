@@ -279,7 +279,24 @@ async def _clear(request: web.Request, emoji: str | None) -> web.Response:
     channel = sb.ops.channel(request.match_info["channel_id"])
     message = sb.ops.message(channel, request.match_info["message_id"])
     sb.ops.require(channel, sb.world.bot_user.id, P.MANAGE_MESSAGES)
-    for name in [emoji] if emoji is not None else list(message.reactions):
-        for user_id in list(message.reactions.get(name, [])):
-            sb.ops.react(message, name, sb.world.users.get(user_id) or sb.world.bot_user, add=False)
+    data = {"channel_id": str(channel.id), "message_id": str(message.id)}
+    if channel.guild_id:
+        data["guild_id"] = str(channel.guild_id)
+    if emoji is None:
+        message.reactions.clear()
+        name = "MESSAGE_REACTION_REMOVE_ALL"
+    else:
+        message.reactions.pop(emoji, None)
+        eid = emoji.partition(":")[2]
+        data["emoji"] = {"id": eid or None, "name": emoji.partition(":")[0]}
+        name = "MESSAGE_REACTION_REMOVE_EMOJI"
+    sb.record.add(
+        "reaction.clear",
+        actor_id=sb.world.bot_user.id,
+        guild_id=channel.guild_id,
+        channel_id=channel.id,
+        message_id=message.id,
+        data={"emoji": emoji},
+    )
+    sb.gateway.dispatch(name, data, guild_id=channel.guild_id, visible_in=channel)
     return no_content()
