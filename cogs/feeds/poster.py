@@ -52,7 +52,9 @@ class FeedPoster:
         self.debates = debates
         self.outbox = outbox
         self.guild_settings = guild_settings
-        self._locks: dict[int, asyncio.Lock] = {}
+        # One item at a time: items go out oldest first, and a timer and a reconciliation racing for the
+        # same item find it already done.
+        self._lock = asyncio.Lock()
 
     async def lang(self, guild_id: int) -> str:
         return (await self.guild_settings.get(guild_id)).language
@@ -69,8 +71,7 @@ class FeedPoster:
 
     async def post(self, item_id: int) -> int | None:
         """Post the item (or finish posting it); return its message id, None when it could not be."""
-        lock = self._locks.setdefault(item_id, asyncio.Lock())
-        async with lock:
+        async with self._lock:
             try:
                 return await self._post(item_id)
             except discord.HTTPException as exc:
@@ -80,8 +81,6 @@ class FeedPoster:
                     # Left pending: the next poll or reconciliation tries again from the step it reached.
                     log.warning("feed item %s: could not post (%s)", item_id, exc, exc_info=True)
                 return None
-            finally:
-                self._locks.pop(item_id, None)
 
     async def _post(self, item_id: int) -> int | None:
         item = await self.feeds.item(item_id)

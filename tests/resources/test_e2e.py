@@ -252,3 +252,26 @@ async def test_feed_commands_are_hidden_from_learners_and_list_shows_state(
     assert f"feed:{fid}" in bot.scheduler.pending() or (await bot.services.feeds.get(fid)).last_polled_at  # type: ignore[union-attr]
     await (await kit.lcm.slash("feed remove", room.general, feed=fid)).reply()
     assert await bot.services.feeds.list(room.guild.id) == []
+
+
+async def test_lcm_check_names_what_the_bot_lacks_in_a_feed_channel(
+    lcm_room: Kit, bot, sandbox, feed_server: FeedServer, clock
+) -> None:
+    from bot.sandbox import permissions as P
+
+    kit, room = lcm_room, lcm_room.room
+    feed_server.feed("news", title="Mon flux", items=[Item("A", "https://example.org/a", clock.now())])
+    await add_feed(kit, feed_server, room.announcements)
+    report = text_of(await (await kit.lcm.slash("lcm check", room.general)).followup())
+    assert "Mon flux" in report and f"<#{room.announcements.id}>" in report
+    mark = kit.mark()
+    sandbox.ops.set_overwrite(
+        room.announcements,
+        kit.lcm.user,
+        room.bot_role.id,
+        {"type": 0, "allow": "0", "deny": str(P.CREATE_PUBLIC_THREADS | P.EMBED_LINKS)},
+    )
+    await kit.wait_event("channel.overwrite", after=mark)
+    report = text_of(await (await kit.lcm.slash("lcm check", room.general)).followup())
+    line = next(line for line in report.splitlines() if "Mon flux" in line)
+    assert "Create Public Threads" in line and "Embed Links" in line

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime, timedelta
 
@@ -18,30 +17,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.services.feeds.entries import FeedEntry, canonicalize_link, is_http_url
 from bot.services.feeds.errors import FeedError, FeedErrorReason
 from bot.services.feeds.fetch import FeedFetcher, FetchOptions
-from bot.services.feeds.filters import keywords_text, parse_keywords, wanted
+from bot.services.feeds.filters import keywords_text, parse_keywords
+from bot.services.feeds.items import SUMMARY_LIMIT, ItemSteps
+from bot.services.feeds.memory import record_entries
 from bot.services.feeds.outcomes import (
     AddOutcome,
     FailureNotice,
     FeedInfo,
-    ItemToPost,
     PollOutcome,
     feed_info,
-    item_info,
 )
-from bot.services.feeds.pagemeta import page_meta
 from bot.services.feeds.parse import ParsedFeed, parse_feed_async
 from bot.services.feeds.poller import FeedRequest, PollResult, PollStatus, poll_one
-from bot.services.feeds.select import FeedMemory, backoff_delay, is_failing, select_new_items
-from bot.services.feeds.text import DESCRIPTION_LIMIT, TITLE_LIMIT, discord_safe
+from bot.services.feeds.select import backoff_delay, is_failing
 from bot.settings import FeedSettings
 from models import Feed, FeedItem, FeedItemState
 
 log = logging.getLogger(__name__)
 
-SUMMARY_LIMIT = 500
 _CHUNK = 400  # bound parameters per IN (...) query
 
 
@@ -58,12 +53,7 @@ def _notice(row: Feed) -> FailureNotice | None:
     )  # fmt: skip
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-class FeedService:
+class FeedService(ItemSteps):
     """Feeds and their items, against the database; fetching through one guarded, shared fetcher."""
 
     def __init__(
@@ -177,7 +167,7 @@ class FeedService:
         async with self._record_lock, self._sessions.begin() as session:
             session.add(row)
             await session.flush()
-            recorded, to_post, _ = await self._record(session, row, result, now)
+            recorded, to_post, _ = await record_entries(session, row, result, now, self.settings)
         log.info("feed %s added in guild %s for channel %s: %s", row.id, guild_id, channel_id, url)
         return AddOutcome(feed=feed_info(row), recorded=recorded, to_post=to_post)
 
@@ -338,7 +328,7 @@ class FeedService:
                 row.next_poll_at = now + interval
                 if result.status is PollStatus.CHANGED:
                     row.last_warning = result.warning
-                    recorded, _, deferred = await self._record(session, row, result, now)
+                    recorded, _, deferred = await record_entries(session, row, result, now, self.settings)
             next_poll = row.next_poll_at
             notice = _notice(row)
         pending = await self.pending_items(feed_id)
@@ -353,103 +343,6 @@ class FeedService:
             error=result.error_reason,
             notice=notice,
             next_poll_at=next_poll,
-        )
-
-    async def _record(
-        self, session: AsyncSession, row: Feed, result: PollResult, now: datetime
-    ) -> tuple[int, tuple[int, ...], int]:
-        """Decide about each entry (the core's rules, this database as memory) and record it."""
-        if result.feed_title:
-            row.title = result.feed_title[:300]
-        row.last_warning = result.warning
-        entries = list(result.entries)
-        keys = list({e.key for e in entries})
-        seen: set[str] = set()
-        for chunk in _chunks(keys):
-            seen.update(
-                (
-                    await session.execute(
-                        select(FeedItem.entry_key).where(
-                            FeedItem.feed_id == row.id, FeedItem.entry_key.in_(chunk)
-                        )
-                    )
-                ).scalars()
-            )
-        links = list({e.link for e in entries if e.link})
-        posted_links: set[str] = set()
-        for chunk in _chunks(links):
-            posted_links.update(
-                (
-                    await session.execute(
-                        select(FeedItem.link).where(
-                            FeedItem.channel_id == row.channel_id,
-                            FeedItem.state.in_((FeedItemState.PENDING.value, FeedItemState.POSTED.value)),
-                            FeedItem.link.in_(chunk),
-                        )
-                    )
-                ).scalars()
-            )
-        include, exclude = parse_keywords(row.include_keywords), parse_keywords(row.exclude_keywords)
-        passing = [e for e in entries if wanted(e.title, e.summary, include, exclude)]
-        selection = select_new_items(
-            FeedMemory(frozenset(seen), row.seeded),
-            passing,
-            now=now,
-            max_items=self.settings.max_items_per_poll,
-            max_age=timedelta(days=self.settings.max_age_days),
-            posted_links=posted_links,
-            post_latest_on_seed=row.post_latest,
-        )
-        added: set[str] = set(seen)
-        new_rows: list[FeedItem] = []
-
-        def record(entry: FeedEntry, state: FeedItemState, reason: str | None) -> None:
-            if entry.key in added:
-                return
-            added.add(entry.key)
-            new_rows.append(self._item_row(row, entry, state, reason, now))
-
-        for entry in selection.to_post:
-            record(entry, FeedItemState.PENDING, None)
-        for decision in selection.to_record_only:
-            record(decision.entry, FeedItemState.SEEN, decision.reason.value)
-        passing_keys = {e.key for e in passing}
-        for entry in entries:  # filtered out by the LCM's keywords: remembered, never posted
-            if entry.key not in passing_keys:
-                record(entry, FeedItemState.SEEN, "filtered")
-        session.add_all(new_rows)
-        await session.flush()
-        row.seeded = True
-        row.has_deferred = bool(selection.deferred)
-        pending = tuple(r.id for r in new_rows if r.state == FeedItemState.PENDING.value)
-        log.info(
-            "feed %s: %d new entries recorded, %d to post, %d deferred",
-            row.id, len(new_rows), len(pending), len(selection.deferred),
-        )  # fmt: skip
-        return len(new_rows), pending, len(selection.deferred)
-
-    @staticmethod
-    def _item_row(
-        feed: Feed, entry: FeedEntry, state: FeedItemState, reason: str | None, now: datetime
-    ) -> FeedItem:
-        keep = state is FeedItemState.PENDING  # only what will be posted needs its text
-        return FeedItem(
-            feed_id=feed.id,
-            guild_id=feed.guild_id,
-            channel_id=feed.channel_id,
-            entry_key=entry.key,
-            link=entry.link[:2000] if entry.link else None,
-            state=state.value,
-            reason=reason,
-            title=entry.safe_title if keep else None,
-            summary=entry.safe_summary if keep else None,
-            image=entry.image if keep and entry.image and len(entry.image) <= 2000 else None,
-            source=feed.title,
-            prompt=feed.debate_prompt if keep else None,
-            published=entry.published,
-            recorded_at=now,
-            reply_count=0,
-            participant_count=0,
         )
 
     async def unnotified_failures(self) -> list[FailureNotice]:
@@ -467,106 +360,3 @@ class FeedService:
             await session.execute(
                 update(Feed).where(Feed.id == feed_id).values(failure_notified_at=self._clock.now())
             )
-
-    # ----- items to post
-
-    async def pending_items(self, feed_id: int | None = None) -> list[int]:
-        """Ids of items chosen but not yet fully posted (oldest first)."""
-        query = select(FeedItem.id).where(FeedItem.state == FeedItemState.PENDING.value)
-        if feed_id is not None:
-            query = query.where(FeedItem.feed_id == feed_id)
-        async with self._sessions() as session:
-            return list((await session.execute(query.order_by(FeedItem.id))).scalars())
-
-    async def item(self, item_id: int) -> ItemToPost | None:
-        async with self._sessions() as session:
-            row = await session.get(FeedItem, item_id)
-        return None if row is None else item_info(row)
-
-    async def item_sending(self, item_id: int) -> None:
-        """Mark the item's first message as about to be sent (a restart then looks for it first)."""
-        await self._set_item(item_id, reason="sending")
-
-    async def item_sent(self, item_id: int, message_id: int) -> None:
-        await self._set_item(item_id, message_id=message_id, reason=None)
-
-    async def thread_opened(self, item_id: int, thread_id: int) -> None:
-        await self._set_item(item_id, thread_id=thread_id)
-
-    async def item_posted(self, item_id: int) -> None:
-        """The item, its thread and its prompt are out: count it for its feed."""
-        async with self._sessions.begin() as session:
-            row = await session.get(FeedItem, item_id, with_for_update=True)
-            if row is None or row.state == FeedItemState.POSTED.value:
-                return
-            row.state = FeedItemState.POSTED.value
-            row.posted_at = self._clock.now()
-            if row.feed_id is not None:
-                await session.execute(
-                    update(Feed).where(Feed.id == row.feed_id).values(items_posted=Feed.items_posted + 1)
-                )
-        log.info("feed item %s posted (message %s, thread %s)", item_id, row.message_id, row.thread_id)
-
-    async def item_dropped(self, item_id: int, reason: str) -> None:
-        """Give up on an item for good (its channel is gone)."""
-        async with self._sessions.begin() as session:
-            row = await session.get(FeedItem, item_id, with_for_update=True)
-            if row is not None and row.state == FeedItemState.PENDING.value:
-                row.state, row.reason = FeedItemState.DROPPED.value, reason[:32]
-        log.warning("feed item %s dropped: %s", item_id, reason)
-
-    async def _set_item(self, item_id: int, **values: object) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(update(FeedItem).where(FeedItem.id == item_id).values(**values))
-
-    # ----- a link shared by hand
-
-    async def share(
-        self, guild_id: int, channel_id: int, url: str, *, by: int, comment: str | None = None
-    ) -> int:
-        """Read the page's title and description and record it to be posted like a feed item.
-
-        Raise FeedError when the page cannot be fetched, UserError when it was already posted there.
-        """
-        async with self._slots:
-            fetched = await self._fetcher.fetch(url.strip())
-        meta = await asyncio.to_thread(
-            page_meta, fetched.body, fetched.headers.get("content-type", ""), url=fetched.final_url
-        )
-        link = canonicalize_link(meta.canonical or fetched.final_url)
-        if not is_http_url(link):
-            link = canonicalize_link(url)
-        title = meta.title or link
-        now = self._clock.now()
-        async with self._record_lock, self._sessions.begin() as session:
-            taken = await session.scalar(
-                select(FeedItem.id).where(
-                    FeedItem.channel_id == channel_id,
-                    FeedItem.link == link,
-                    FeedItem.state.in_((FeedItemState.PENDING.value, FeedItemState.POSTED.value)),
-                )
-            )
-            if taken is not None:
-                raise UserError("resources.share.already")
-            row = FeedItem(
-                feed_id=None,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                entry_key=f"share:{now.timestamp():.6f}:{by}",
-                link=link[:2000],
-                state=FeedItemState.PENDING.value,
-                title=discord_safe(title, TITLE_LIMIT),
-                summary=discord_safe(meta.description, min(SUMMARY_LIMIT, DESCRIPTION_LIMIT)),
-                image=meta.image if meta.image and len(meta.image) <= 2000 else None,
-                source=(meta.site_name or "")[:300] or None,
-                comment=(comment or "").strip() or None,
-                shared_by=by,
-                recorded_at=now,
-                reply_count=0,
-                participant_count=0,
-            )
-            session.add(row)
-            await session.flush()
-            item_id = row.id
-        log.info("link shared by %s in channel %s: %s (item %s)", by, channel_id, link, item_id)
-        return item_id
