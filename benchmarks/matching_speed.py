@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import sys
@@ -25,6 +26,7 @@ from bot.services.matching import DEFAULT_THRESHOLD, QuestionIndex
 from bot.services.matching.normalize import clean, strip_accents
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "duplicates"
+RESULTS = Path(__file__).resolve().parent / "results" / "matching_speed.md"
 
 
 def _words(text: str) -> list[str]:
@@ -212,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=1000, help="index lookups timed per size")
     parser.add_argument("--scan", type=int, default=200, help="full-scan lookups (a quarter at 100k)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-write", action="store_true", help=f"do not write results/{RESULTS.name}")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     real = corpus_sentences()
@@ -224,9 +227,23 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_size(size, rng, real, args.queries, n_scan))
         print("  " + "  ".join(f"{k}={v}" for k, v in rows[-1].items()), flush=True)
     headers = list(rows[0])
-    print("\n| " + " | ".join(headers) + " |\n|" + "---|" * len(headers))
-    for row in rows:
-        print("| " + " | ".join(row[h] for h in headers) + " |")
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row[h] for h in headers) + " |" for row in rows]
+    table = "\n".join(lines)
+    print("\n" + table)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(
+            "# Duplicate lookup speed (benchmarks/matching_speed.py)\n\n"
+            f"threshold {DEFAULT_THRESHOLD}; {args.queries} timed lookups per size; seed {args.seed}; "
+            f"{os.cpu_count()} CPUs; load average at the end {os.getloadavg()[0]:.2f}\n\n"
+            + table
+            + "\n\nindex = `QuestionIndex.search`; scan = the same scorer on every stored question "
+            "(`QuestionIndex.scan`); rapidfuzz = `process.extract` with `token_set_ratio` over every "
+            "normalised question (naive baseline, different ranking). "
+            "CPU = thread time, robust to a busy machine.\n",
+            encoding="utf-8",
+        )
     return 0
 
 

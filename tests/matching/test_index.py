@@ -162,10 +162,11 @@ def test_index_agrees_with_full_scan(threshold: float) -> None:
         assert index.search(query, threshold=threshold) == index.scan(query, threshold=threshold), query
 
 
-def test_best_first_path_agrees_with_full_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.services.matching import index as index_module
+@pytest.mark.parametrize("small_leaf", [0, 8, 10**9])
+def test_candidate_leaves_agree_with_full_scan(monkeypatch: pytest.MonkeyPatch, small_leaf: int) -> None:
+    from bot.services.matching import candidates
 
-    monkeypatch.setattr(index_module, "_BEST_FIRST_FROM", 0)
+    monkeypatch.setattr(candidates, "_SMALL_LEAF", small_leaf)
     rng = random.Random(3)
     index = QuestionIndex.build(_random_corpus(rng, 400))
     for _, query in _random_corpus(rng, 40):

@@ -5,11 +5,20 @@ Pure functions over postings (term -> keys); `QuestionIndex` holds its lock whil
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from bot.services.matching.normalize import Analysis
-from bot.services.matching.scoring import PreparedQuery, number_factor
+from bot.services.matching.normalize import Analysis, is_identifier
+from bot.services.matching.scoring import (
+    NUMBER_MISMATCH,
+    NUMBER_ONE_SIDED,
+    NUMBER_PARTIAL,
+    OTHER_LANGUAGE,
+    SUBSTITUTION,
+    PreparedQuery,
+    number_factor,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +30,16 @@ class QueryPostings:
     assumed: float  # query weight of the terms past _MAX_TREE_TERMS, assumed held by everyone
     assumed_stored: float
     assumed_count: int
+    words: list[tuple[float, int]]  # (weight, bit) of the word terms among `terms` (not numbers)
+    loose_gap: float  # heaviest query word that no stored question holds in any spelling
+    shared: bool  # some stored term answers two query terms (a word and its typo both in the query)
+    ident_bits: int  # bits of the number terms among `terms`
+    loose_ident: bool  # the query names a number no stored question names, or one past the tree
 
 
-Leaf = tuple[float, float, int, set[str]]
+# (query weight held, stored weight of the held terms' variants, how many variants, questions, bit mask of
+# the terms held or -1 when not known)
+Leaf = tuple[float, float, int, set[str], int]
 _SMALL_LEAF = 8
 _MAX_TREE_TERMS = 12
 
@@ -31,52 +47,135 @@ _MAX_TREE_TERMS = 12
 def ordered_pass(
     query: PreparedQuery,
     docs: Mapping[str, Analysis],
+    lengths: Mapping[str, int],
+    numbered: set[str],
     leaves: list[Leaf],
     postings: QueryPostings,
     least: float,
-    done: set[str],
     exclude: Collection[str],
     consider: Callable[[str], None],
     bar: Callable[[], float],
 ) -> None:
-    """Score many candidates best bound first, stopping once no bound reaches the bar.
+    """Score candidates best bound first, stopping once no bound reaches the bar (which only rises).
 
-    The bound never falls below the true score, so stopping early loses nothing: recall is at most
-    the query weight a question holds; precision at most its matched stored weight over that plus
-    its other terms at `least`, the least weight any stored term can have; numbers cost what they cost.
+    Bounds never fall below the true score, so stopping early loses nothing. A leaf is first bounded as
+    a whole (recall from the query weight it holds, precision 1, the mildest number penalty its questions
+    can earn) and only opened when that bound is the best left. Opened, its questions are grouped by
+    length: with `least` the least weight a stored term can have, precision is at most the matched
+    stored weight over that plus the other terms at `least`; when those are all words, the heaviest is
+    at least `least` and the substitution penalty applies with the query's heaviest word missing.
     """
     total = query.total
     numbers = query.analysis.numbers
-    groups: dict[float, list[str]] = {}
-    for q_held, d_held, d_count, keys in leaves:
+    lang = query.analysis.lang
+    plain_factor = NUMBER_ONE_SIDED if numbers else 1.0
+    staged: list[tuple[float, int, float]] = []  # (bound, leaf index, penalty of numbered questions)
+    for index, (q_held, _, _, _, mask) in enumerate(leaves):
         r = min((q_held + postings.assumed) / total, 1.0)
-        d_held += postings.assumed_stored
-        d_count += postings.assumed_count
-        by_length: dict[int, float] = {}
-        for key in keys:
-            if key in done or key in exclude:
-                continue
-            doc = docs[key]
-            length = len(doc.terms)
-            bound = by_length.get(length)
-            if bound is None:
-                others = length - d_count
-                p = d_held / (d_held + others * least) if others > 0 else 1.0
-                bound = by_length[length] = 2 * p * r / (p + r)
-            if doc.numbers != numbers:
-                bound *= number_factor(numbers, doc.numbers)
-            group = groups.get(bound)
-            if group is None:
-                groups[bound] = [key]
+        if not numbers:
+            numbered_factor = NUMBER_ONE_SIDED
+        elif mask < 0:
+            numbered_factor = 0.0  # terms held unknown: checked question by question
+        else:
+            held_ident = mask & postings.ident_bits  # numbers are never matched through typos
+            if not held_ident:
+                numbered_factor = NUMBER_MISMATCH
+            elif held_ident == postings.ident_bits and not postings.loose_ident:
+                numbered_factor = 1.0
             else:
-                group.append(key)
-    for bound in sorted(groups, reverse=True):
-        if bound < bar() - 1e-9:
+                numbered_factor = NUMBER_PARTIAL
+        staged.append((2 * r / (1 + r) * max(plain_factor, numbered_factor or 1.0), index, numbered_factor))
+    staged.sort(key=lambda item: -item[0])
+    heap: list[tuple[float, int, bool, list[str]]] = []  # (-bound, order, numbers to check, keys)
+    order = 0
+    next_leaf = 0
+    while True:
+        floor = bar() - 1e-9
+        leaf_bound = staged[next_leaf][0] if next_leaf < len(staged) else -1.0
+        group_bound = -heap[0][0] if heap else -1.0
+        if leaf_bound < floor and group_bound < floor:
             return
-        for key in sorted(groups[bound]):
-            if bound < bar() - 1e-9:
-                return
-            consider(key)
+        if leaf_bound >= group_bound:
+            _, index, numbered_factor = staged[next_leaf]
+            next_leaf += 1
+            for bound, refine, keys in _open_leaf(
+                leaves[index],
+                numbered_factor,
+                plain_factor,
+                postings,
+                least,
+                lengths,
+                numbered,
+                exclude,
+                total,
+            ):
+                heapq.heappush(heap, (-bound, order, refine, keys))
+                order += 1
+            continue
+        negative, _, refine, keys = heapq.heappop(heap)
+        bound = -negative
+        for key in keys:
+            floor = bar() - 1e-9
+            if bound < floor:
+                return  # nothing left can do better: the heap top and every unopened leaf are lower
+            doc = docs[key]
+            own = bound
+            if refine and doc.numbers != numbers:
+                own *= number_factor(numbers, doc.numbers)
+            if doc.lang != lang:
+                own *= OTHER_LANGUAGE
+            if own >= floor:
+                consider(key)
+
+
+def _open_leaf(
+    leaf: Leaf,
+    numbered_factor: float,
+    plain_factor: float,
+    postings: QueryPostings,
+    least: float,
+    lengths: Mapping[str, int],
+    numbered: set[str],
+    exclude: Collection[str],
+    total: float,
+) -> list[tuple[float, bool, list[str]]]:
+    """Split a leaf into groups of questions sharing a bound: (bound, numbers still to check, keys)."""
+    q_held, d_held, d_count, keys, mask = leaf
+    if exclude:
+        keys = keys.difference(exclude)
+    r = min((q_held + postings.assumed) / total, 1.0)
+    d_held += postings.assumed_stored
+    d_count += postings.assumed_count
+    # The substitution bound needs the exact count of matched stored terms: a leaf whose held terms are
+    # known, each matched in a single spelling.
+    exact = mask >= 0 and d_count == mask.bit_count() and not postings.assumed_count and not postings.shared
+    q_gap = postings.loose_gap if exact else 0.0
+    for weight, bit in postings.words if exact else ():
+        if not bit & mask:
+            q_gap = max(q_gap, weight)
+            break
+    named = keys & numbered
+    # Questions naming no number can earn the substitution penalty; those naming one might not.
+    parts = [(keys - named, plain_factor, True), (named, numbered_factor, False)] if named else []
+    if not named:
+        parts = [(keys, plain_factor, True)]
+    groups: list[tuple[float, bool, list[str]]] = []
+    for part, factor, can_substitute in parts:
+        by_length: dict[int, list[str]] = {}
+        for key in part:
+            bucket = by_length.get(lengths[key])
+            if bucket is None:
+                by_length[lengths[key]] = [key]
+            else:
+                bucket.append(key)
+        for length, bucket in by_length.items():
+            others = length - d_count
+            p = d_held / (d_held + others * least) if others > 0 else 1.0
+            f = 2 * p * r / (p + r) * (factor or 1.0)
+            if can_substitute and others > 0 and q_gap:
+                f *= 1.0 - SUBSTITUTION * min(least / (d_held + others * least), q_gap / total)
+            groups.append((f, not factor, bucket))
+    return groups
 
 
 def query_postings(
@@ -87,7 +186,7 @@ def query_postings(
     Past a dozen terms the search tree grows too wide: the lightest ones are set apart and assumed
     present in every question (a safe over-estimate).
     """
-    terms: list[tuple[float, set[str], float, int]] = []
+    terms: list[tuple[float, set[str], float, int, str]] = []
     for term, weight in query.weights.items():
         variants = query.variants[term]
         if not variants:
@@ -96,15 +195,25 @@ def query_postings(
             posting = postings[next(iter(variants))]
         else:
             posting = set().union(*(postings[v] for v in variants))
-        terms.append((weight, posting, sum(weights[v] for v in variants), len(variants)))
-    terms.sort(key=lambda item: -item[0])
+        terms.append((weight, posting, sum(weights[v] for v in variants), len(variants), term))
+    terms.sort(key=lambda item: (-item[0], item[4]))
     tail = terms[_MAX_TREE_TERMS:]
+    tree = terms[:_MAX_TREE_TERMS]
     return QueryPostings(
-        [(weight, posting) for weight, posting, _, _ in terms[:_MAX_TREE_TERMS]],
-        [(doc_weight, count) for _, _, doc_weight, count in terms[:_MAX_TREE_TERMS]],
+        [(weight, posting) for weight, posting, _, _, _ in tree],
+        [(doc_weight, count) for _, _, doc_weight, count, _ in tree],
         sum(item[0] for item in tail),
         sum(item[2] for item in tail),
         sum(item[3] for item in tail),
+        [(item[0], 1 << i) for i, item in enumerate(tree) if not is_identifier(item[4])],
+        max(
+            (w for t, w in query.weights.items() if not query.variants[t] and not is_identifier(t)),
+            default=0.0,
+        ),
+        sum(len(v) for v in query.variants.values()) != len(set().union(*query.variants.values())),
+        sum(1 << i for i, item in enumerate(tree) if is_identifier(item[4])),
+        any(is_identifier(t) for t in query.weights if not query.variants[t])
+        or any(is_identifier(item[4]) for item in tail),
     )
 
 
@@ -127,22 +236,24 @@ def partition(postings: QueryPostings, need: float) -> list[Leaf]:
         count_suffix[i] = count_suffix[i + 1] + stored[i][1]
     leaves: list[Leaf] = []
 
-    def walk(j: int, within: set[str], held: float, d_held: float, d_count: int) -> None:
+    def walk(j: int, within: set[str], held: float, d_held: float, d_count: int, mask: int) -> None:
         if held + suffix[j] < need:
             return
         if j == k:
-            leaves.append((held, d_held, d_count, within))
+            leaves.append((held, d_held, d_count, within, mask))
             return
-        if len(within) <= _SMALL_LEAF:
-            leaves.append((held + suffix[j], d_held + stored_suffix[j], d_count + count_suffix[j], within))
+        if len(within) <= _SMALL_LEAF:  # assume every remaining term held; -1: terms held unknown
+            leaves.append(
+                (held + suffix[j], d_held + stored_suffix[j], d_count + count_suffix[j], within, -1)
+            )
             return
         weight, posting = terms[j]
         holding = within & posting
         if holding:
-            walk(j + 1, holding, held + weight, d_held + stored[j][0], d_count + stored[j][1])
-            walk(j + 1, within - holding, held, d_held, d_count)
+            walk(j + 1, holding, held + weight, d_held + stored[j][0], d_count + stored[j][1], mask | 1 << j)
+            walk(j + 1, within - holding, held, d_held, d_count, mask)
         else:
-            walk(j + 1, within, held, d_held, d_count)
+            walk(j + 1, within, held, d_held, d_count, mask)
 
     covered: set[str] = set()
     for i in range(k):
@@ -153,5 +264,5 @@ def partition(postings: QueryPostings, need: float) -> list[Leaf]:
         if i + 1 < k:
             covered |= posting
         if fresh:
-            walk(i + 1, fresh, weight, stored[i][0], stored[i][1])
+            walk(i + 1, fresh, weight, stored[i][0], stored[i][1], 1 << i)
     return leaves

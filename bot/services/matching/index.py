@@ -62,6 +62,8 @@ class QuestionIndex:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._docs: dict[str, Analysis] = {}
+        self._lengths: dict[str, int] = {}  # key -> number of terms, read in bulk by the search
+        self._numbered: set[str] = set()  # keys of questions naming a number, day or month
         self._postings: dict[str, set[str]] = {}
         self._deletes: dict[str, set[str]] = {}  # one-letter deletion of a stored stem -> stems
         self._max_df = 0  # never lowered on removal: an over-estimate keeps the search's bounds safe
@@ -87,6 +89,9 @@ class QuestionIndex:
         with self._lock:
             self._remove(key)
             self._docs[key] = analysis
+            self._lengths[key] = len(analysis.terms)
+            if analysis.numbers:
+                self._numbered.add(key)
             for term in analysis.terms:
                 posting = self._postings.get(term)
                 if posting is None:
@@ -111,6 +116,8 @@ class QuestionIndex:
         analysis = self._docs.pop(key, None)
         if analysis is None:
             return False
+        del self._lengths[key]
+        self._numbered.discard(key)
         for term in analysis.terms:
             posting = self._postings[term]
             posting.discard(key)
@@ -161,18 +168,16 @@ class QuestionIndex:
         threshold: float,
         exclude: Collection[str],
     ) -> list[Match]:
-        """Exact top `limit`, found by widening rings of candidates while the bar to enter the top rises.
+        """Exact top `limit`: candidates scored best bound first while the bar to enter the top rises.
 
-        The bar starts at `threshold` and rises with what is found: the k-th best score once `limit` are
-        found, and `RUNNER_UP_RATIO` of the best (lower ones are never shown). A question can only clear
-        the bar if it holds `upper_bound_recall(bar)` of the query's weight, so the closest questions are
-        scored first and each later ring only adds the questions that can still make it.
+        Candidates are the questions holding `upper_bound_recall(threshold)` of the query's weight. The
+        bar starts at `threshold` and rises with what is found: the k-th best score once `limit` are
+        found, and `RUNNER_UP_RATIO` of the best (lower ones are never shown).
         """
         docs = self._docs
         postings = query_postings(query, self._postings, weights)
         least = max(1.0, weights.least(self._max_df))
         top: list[tuple[float, str]] = []
-        done: set[str] = set()
         bar = threshold
 
         def consider(key: str) -> None:
@@ -186,21 +191,19 @@ class QuestionIndex:
                 if len(top) == limit:
                     bar = max(bar, top[-1][0])
 
-        for ring in (*_RINGS, 0.0):
-            need = max(ring, upper_bound_recall(bar)) * query.total
-            leaves = partition(postings, need)
-            size = sum(len(leaf[3]) for leaf in leaves)
-            if ring and size > _BEST_FIRST_FROM:
-                continue  # too wide to score in any order: left to the ordered pass below
-            if size > _BEST_FIRST_FROM:
-                ordered_pass(query, docs, leaves, postings, least, done, exclude, consider, lambda: bar)
-            else:
-                for *_, keys in leaves:
-                    for key in keys:
-                        if key not in done and key not in exclude:
-                            consider(key)
-            for *_, keys in leaves:
-                done |= keys
+        leaves = partition(postings, upper_bound_recall(threshold) * query.total)
+        ordered_pass(
+            query,
+            docs,
+            self._lengths,
+            self._numbered,
+            leaves,
+            postings,
+            least,
+            exclude,
+            consider,
+            lambda: bar,
+        )
         return _top(top, limit)
 
     async def asearch(
@@ -263,9 +266,7 @@ class QuestionIndex:
         return [hit[0] for hit in hits]
 
 
-_BEST_FIRST_FROM = 1000
 _MIN_SCORE = 1e-9
-_RINGS = (0.75, 0.5)  # shares of the query's weight held, for the first candidate rings
 
 
 def _top(scored: list[tuple[float, str]], limit: int) -> list[Match]:
