@@ -54,6 +54,8 @@ class ChannelOps(OpsBase):
                 self.require(parent, actor.id, need)
         tags = [int(t) for t in body.get("applied_tags") or []]
         if forum:
+            if not isinstance(body.get("message"), dict):
+                raise E.invalid_form((["message"], "BASE_TYPE_REQUIRED", "This field is required"))
             self._check_tags(parent, tags, actor, check=check)
         thread = self.world.add_channel(
             self.world.guilds[parent.guild_id] if parent.guild_id else None,
