@@ -6,6 +6,9 @@ import asyncio
 import io
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -115,7 +118,27 @@ def make_parse_pool(workers: int = 1, *, tasks_per_worker: int = 200) -> Process
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         max_tasks_per_child=tasks_per_worker,
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
     )
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: leave when the bot's process is gone.
+
+    A worker holds both ends of its task queue's pipe, so it never sees EOF: after a SIGKILL of the bot it
+    would wait for work forever, one orphan per crash.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 async def parse_feed_async(
