@@ -275,3 +275,48 @@ async def test_lcm_check_names_what_the_bot_lacks_in_a_feed_channel(
     report = text_of(await (await kit.lcm.slash("lcm check", room.general)).followup())
     line = next(line for line in report.splitlines() if "Mon flux" in line)
     assert "Create Public Threads" in line and "Embed Links" in line
+
+
+async def test_edit_moves_a_feed_and_autocomplete_offers_the_guilds_feeds(
+    lcm_room: Kit, bot, feed_server: FeedServer, clock
+) -> None:
+    kit, room = lcm_room, lcm_room.room
+    feed = feed_server.feed("news", title="Le fil", items=[Item("A", "https://example.org/a", clock.now())])
+    await add_feed(kit, feed_server, room.general)
+    choices = await kit.lcm.autocomplete("feed edit", room.general, "feed", feed="fil")
+    assert len(choices) == 1 and "Le fil" in choices[0]["name"] and "#general" in choices[0]["name"]
+    fid = choices[0]["value"]
+    assert await kit.lcm.autocomplete("feed edit", room.general, "feed", feed="nothing like it") == []
+    reply = await (
+        await kit.lcm.slash(
+            "feed edit", room.general, feed=fid, channel=room.questions, interval=60, exclude="sponsor"
+        )
+    ).reply()
+    assert f"<#{room.questions.id}>" in text_of(reply) and "sponsor" in text_of(reply)
+    too_short = await (await kit.lcm.slash("feed edit", room.general, feed=fid, interval=2)).reply()
+    assert too_short.ephemeral and "5" in text_of(too_short)
+    feed.items.append(Item("Sponsor: buy now", "https://example.org/s", clock.now()))
+    feed.items.append(Item("Vrai article", "https://example.org/v", clock.now()))
+    mark = kit.mark()
+    await poll_now(bot, clock, minutes=60)
+    post = await kit.wait_message(channel=room.questions, after=mark, predicate=lambda e: not e.ephemeral)
+    assert embed_titles([post]) == ["Vrai article"]
+    assert public(kit, room.general.id, mark) == []
+
+
+async def test_adding_a_web_page_explains_why_and_what_to_do(
+    lcm_room: Kit, bot, feed_server: FeedServer
+) -> None:
+    kit, room = lcm_room, lcm_room.room
+    page = feed_server.feed("page")
+    page.body, page.content_type = b"<!doctype html><html><body>Accueil</body></html>", "text/html"
+    reply = await add_feed(kit, feed_server, room.general, name="page")
+    text = text_of(reply)
+    assert "page web" in text and "/rss" in text  # the reason and the fix, in the LCM's language (French)
+    assert await bot.services.feeds.list(room.guild.id) == []
+    english = await (
+        await kit.lcm.slash(
+            "feed add", room.general, locale="en-US", url=feed_server.url("gone"), channel=room.general
+        )
+    ).reply()
+    assert "does not exist" in text_of(english)
