@@ -320,3 +320,29 @@ async def test_adding_a_web_page_explains_why_and_what_to_do(
         )
     ).reply()
     assert "does not exist" in text_of(english)
+
+
+@pytest.fixture
+def news_channel(sandbox, classroom):  # type: ignore[no-untyped-def]
+    """An announcement channel, created before the bot starts."""
+    from bot.sandbox.world import ChannelType
+
+    return sandbox.world.add_channel(
+        classroom.guild, "veille", ChannelType.GUILD_ANNOUNCEMENT, parent=classroom.category
+    )
+
+
+async def test_an_announcement_channel_gets_a_message_with_its_thread(
+    news_channel, lcm_room: Kit, bot, clock, feed_server: FeedServer
+) -> None:
+    kit = lcm_room
+    feed = feed_server.feed("news", items=[])
+    await add_feed(kit, feed_server, news_channel)
+    feed.items.append(Item("Une annonce", "https://example.org/ann", clock.now()))
+    mark = kit.mark()
+    await poll_now(bot, clock)
+    post = await kit.wait_message(channel=news_channel, after=mark, predicate=lambda e: not e.ephemeral)
+    assert embed_titles([post]) == ["Une annonce"]
+    thread = await kit.wait_event("thread.create", lambda e: e.data.get("name") == "Une annonce", after=mark)
+    assert thread.channel_id == post.message_id  # the thread is on the message
+    await kit.wait_message(channel=thread.channel_id, after=mark, contains="💬")
