@@ -183,3 +183,24 @@ async def test_idle_warning_keep_open_then_archive_when_nobody_keeps_it(
 async def _activity(bot, channel_id: int, now):
     topic = await bot.services.topics.get(channel_id)
     return topic if topic and topic.last_activity_at == now else None
+
+
+async def test_a_forum_topic_gets_a_pinned_welcome_post_and_archives_with_a_summary_post(
+    course: Kit, sandbox, monkeypatch
+) -> None:
+    kit, room = course, course.room
+    transcripts = capture_transcripts(monkeypatch)
+    await (await kit.lcm.slash("topic open", room.general, name="forum-projets", kind="forum")).reply()
+    forum = channel_named(sandbox, "forum-projets")
+    assert forum.type == ChannelType.GUILD_FORUM
+    posts = [c for c in sandbox.world.channels.values() if c.parent_id == forum.id]
+    assert len(posts) == 1 and "Bienvenue" in posts[0].name
+    post, _ = await kit.learner(0).open_post(forum, "Mon projet", "Voici mon idée de projet")
+    await kit.learner(1).say(post, "Super idée")
+    await (await kit.lcm.slash("topic archive", room.general, channel=forum)).reply(timeout=20)
+    summary_posts = [
+        c for c in sandbox.world.channels.values() if c.parent_id == forum.id and "Archivé" in c.name
+    ]
+    assert len(summary_posts) == 1
+    ((_, transcript),) = transcripts
+    assert "Voici mon idée de projet" in transcript and "Super idée" in transcript
