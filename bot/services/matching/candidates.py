@@ -44,88 +44,137 @@ _SMALL_LEAF = 8
 _MAX_TREE_TERMS = 12
 
 
-def ordered_pass(
+def best_first(
     query: PreparedQuery,
     docs: Mapping[str, Analysis],
     lengths: Mapping[str, int],
     numbered: set[str],
-    leaves: list[Leaf],
     postings: QueryPostings,
+    need: float,
     least: float,
     exclude: Collection[str],
     consider: Callable[[str], None],
     bar: Callable[[], float],
 ) -> None:
-    """Score candidates best bound first, stopping once no bound reaches the bar (which only rises).
+    """Score the questions holding query weight `need`, best bound first, until no bound reaches the bar.
 
-    Bounds never fall below the true score, so stopping early loses nothing. A leaf is first bounded as
-    a whole (recall from the query weight it holds, precision 1, the mildest number penalty its questions
-    can earn) and only opened when that bound is the best left. Opened, its questions are grouped by
-    length: with `least` the least weight a stored term can have, precision is at most the matched
-    stored weight over that plus the other terms at `least`; when those are all words, the heaviest is
-    at least `least` and the substitution penalty applies with the query's heaviest word missing.
+    A branch-and-bound over the questions split by which query terms they hold (heaviest term first, with
+    C-level set operations on postings), opened lazily: the bar only rises as `consider` finds matches,
+    so most branches are never split. Bounds never fall below the true score, so stopping early loses
+    nothing. A branch is bounded by the query weight it may hold (precision 1); a leaf, whose held terms
+    are known, also by the mildest number penalty its questions can earn; a leaf opened into groups of
+    equal length, by precision too: with `least` the least weight a stored term can have, at most the
+    matched stored weight over that plus the other terms at `least`; when those are all words, the
+    heaviest is at least `least` and the substitution penalty applies with the query's heaviest word
+    missing. Numbers and language are finally checked question by question.
     """
+    terms, stored = postings.terms, postings.stored
+    need -= postings.assumed + 1e-9
     total = query.total
     numbers = query.analysis.numbers
     lang = query.analysis.lang
     plain_factor = NUMBER_ONE_SIDED if numbers else 1.0
-    staged: list[tuple[float, int, float]] = []  # (bound, leaf index, penalty of numbered questions)
-    for index, (q_held, _, _, _, mask) in enumerate(leaves):
-        r = min((q_held + postings.assumed) / total, 1.0)
-        if not numbers:
-            numbered_factor = NUMBER_ONE_SIDED
-        elif mask < 0:
-            numbered_factor = 0.0  # terms held unknown: checked question by question
-        else:
-            held_ident = mask & postings.ident_bits  # numbers are never matched through typos
-            if not held_ident:
-                numbered_factor = NUMBER_MISMATCH
-            elif held_ident == postings.ident_bits and not postings.loose_ident:
-                numbered_factor = 1.0
-            else:
-                numbered_factor = NUMBER_PARTIAL
-        staged.append((2 * r / (1 + r) * max(plain_factor, numbered_factor or 1.0), index, numbered_factor))
-    staged.sort(key=lambda item: -item[0])
-    heap: list[tuple[float, int, bool, list[str]]] = []  # (-bound, order, numbers to check, keys)
-    order = 0
-    next_leaf = 0
-    while True:
-        floor = bar() - 1e-9
-        leaf_bound = staged[next_leaf][0] if next_leaf < len(staged) else -1.0
-        group_bound = -heap[0][0] if heap else -1.0
-        if leaf_bound < floor and group_bound < floor:
+    k = len(terms)
+    suffix = [0.0] * (k + 1)
+    stored_suffix = [0.0] * (k + 1)
+    count_suffix = [0] * (k + 1)
+    for i in range(k - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + terms[i][0]
+        stored_suffix[i] = stored_suffix[i + 1] + stored[i][0]
+        count_suffix[i] = count_suffix[i + 1] + stored[i][1]
+
+    heap: list[tuple[float, int, int, tuple]] = []  # (-bound, order, kind, payload)
+    counter = iter(range(1 << 62))
+
+    def recall_bound(held: float) -> float:
+        r = min((held + postings.assumed) / total, 1.0)
+        return 2 * r / (1 + r)
+
+    def push_branch(j: int, within: set[str], held: float, d_held: float, d_count: int, mask: int) -> None:
+        if held + suffix[j] < need:
             return
-        if leaf_bound >= group_bound:
-            _, index, numbered_factor = staged[next_leaf]
-            next_leaf += 1
-            for bound, refine, keys in _open_leaf(
-                leaves[index],
-                numbered_factor,
-                plain_factor,
-                postings,
-                least,
-                lengths,
-                numbered,
-                exclude,
-                total,
-            ):
-                heapq.heappush(heap, (-bound, order, refine, keys))
-                order += 1
-            continue
-        negative, _, refine, keys = heapq.heappop(heap)
+        if j == k:
+            leaf: Leaf = (held, d_held, d_count, within, mask)
+        elif len(within) <= _SMALL_LEAF:  # too small to split further: every remaining term assumed held
+            leaf = (held + suffix[j], d_held + stored_suffix[j], d_count + count_suffix[j], within, -1)
+        else:
+            payload = (j, within, held, d_held, d_count, mask)
+            heapq.heappush(heap, (-recall_bound(held + suffix[j]), next(counter), _BRANCH, payload))
+            return
+        numbered_factor = _numbered_factor(numbers, leaf[4], postings)
+        bound = recall_bound(leaf[0]) * max(plain_factor, numbered_factor or 1.0)
+        heapq.heappush(heap, (-bound, next(counter), _LEAF, (leaf, numbered_factor)))
+
+    covered: set[str] = set()
+    for i in range(k):
+        if suffix[i] < need:
+            break
+        weight, posting = terms[i]
+        fresh = posting - covered if covered else posting  # never mutated: sets are split into new ones
+        if i + 1 < k and suffix[i + 1] >= need:
+            covered |= posting
+        if fresh:
+            push_branch(i + 1, fresh, weight, stored[i][0], stored[i][1], 1 << i)
+
+    while heap:
+        negative, _, kind, payload = heapq.heappop(heap)
         bound = -negative
-        for key in keys:
-            floor = bar() - 1e-9
-            if bound < floor:
-                return  # nothing left can do better: the heap top and every unopened leaf are lower
-            doc = docs[key]
-            own = bound
-            if refine and doc.numbers != numbers:
-                own *= number_factor(numbers, doc.numbers)
-            if doc.lang != lang:
-                own *= OTHER_LANGUAGE
-            if own >= floor:
-                consider(key)
+        if bound < bar() - 1e-9:
+            return  # everything left is bounded lower still
+        if kind == _BRANCH:
+            j, within, held, d_held, d_count, mask = payload
+            weight, posting = terms[j]
+            holding = within & posting
+            if holding:
+                push_branch(
+                    j + 1,
+                    holding,
+                    held + weight,
+                    d_held + stored[j][0],
+                    d_count + stored[j][1],
+                    mask | 1 << j,
+                )
+                if len(holding) < len(within):
+                    push_branch(j + 1, within - holding, held, d_held, d_count, mask)
+            else:
+                push_branch(j + 1, within, held, d_held, d_count, mask)
+        elif kind == _LEAF:
+            leaf, numbered_factor = payload
+            for group_bound, refine, keys in _open_leaf(
+                leaf, numbered_factor, plain_factor, postings, least, lengths, numbered, exclude, total
+            ):
+                heapq.heappush(heap, (-group_bound, next(counter), _GROUP, (refine, keys)))
+        else:
+            refine, keys = payload
+            for key in keys:
+                floor = bar() - 1e-9
+                if bound < floor:
+                    return
+                doc = docs[key]
+                own = bound
+                if refine and doc.numbers != numbers:
+                    own *= number_factor(numbers, doc.numbers)
+                if doc.lang != lang:
+                    own *= OTHER_LANGUAGE
+                if own >= floor:
+                    consider(key)
+
+
+_BRANCH, _LEAF, _GROUP = 0, 1, 2
+
+
+def _numbered_factor(numbers: frozenset[str], mask: int, postings: QueryPostings) -> float:
+    """The mildest number penalty a question of a leaf can earn if it names numbers (0: not known)."""
+    if not numbers:
+        return NUMBER_ONE_SIDED
+    if mask < 0:
+        return 0.0
+    held_ident = mask & postings.ident_bits  # numbers are never matched through typos
+    if not held_ident:
+        return NUMBER_MISMATCH
+    if held_ident == postings.ident_bits and not postings.loose_ident:
+        return 1.0
+    return NUMBER_PARTIAL
 
 
 def _open_leaf(
@@ -215,54 +264,3 @@ def query_postings(
         any(is_identifier(t) for t in query.weights if not query.variants[t])
         or any(is_identifier(item[4]) for item in tail),
     )
-
-
-def partition(postings: QueryPostings, need: float) -> list[Leaf]:
-    """Questions holding query terms worth at least `need`, split by which terms they hold.
-
-    Each leaf is (query weight held, stored weight of the held terms' variants, how many variants,
-    questions), from C-level set operations on postings taken heaviest first: common words are only
-    ever intersected with smaller sets. Tiny sets stop splitting early with optimistic totals.
-    """
-    terms, stored = postings.terms, postings.stored
-    need -= postings.assumed + 1e-9
-    k = len(terms)
-    suffix = [0.0] * (k + 1)
-    stored_suffix = [0.0] * (k + 1)
-    count_suffix = [0] * (k + 1)
-    for i in range(k - 1, -1, -1):
-        suffix[i] = suffix[i + 1] + terms[i][0]
-        stored_suffix[i] = stored_suffix[i + 1] + stored[i][0]
-        count_suffix[i] = count_suffix[i + 1] + stored[i][1]
-    leaves: list[Leaf] = []
-
-    def walk(j: int, within: set[str], held: float, d_held: float, d_count: int, mask: int) -> None:
-        if held + suffix[j] < need:
-            return
-        if j == k:
-            leaves.append((held, d_held, d_count, within, mask))
-            return
-        if len(within) <= _SMALL_LEAF:  # assume every remaining term held; -1: terms held unknown
-            leaves.append(
-                (held + suffix[j], d_held + stored_suffix[j], d_count + count_suffix[j], within, -1)
-            )
-            return
-        weight, posting = terms[j]
-        holding = within & posting
-        if holding:
-            walk(j + 1, holding, held + weight, d_held + stored[j][0], d_count + stored[j][1], mask | 1 << j)
-            walk(j + 1, within - holding, held, d_held, d_count, mask)
-        else:
-            walk(j + 1, within, held, d_held, d_count, mask)
-
-    covered: set[str] = set()
-    for i in range(k):
-        if suffix[i] < need:
-            break
-        weight, posting = terms[i]
-        fresh = posting - covered
-        if i + 1 < k:
-            covered |= posting
-        if fresh:
-            walk(i + 1, fresh, weight, stored[i][0], stored[i][1], 1 << i)
-    return leaves

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.services.matching.candidates import ordered_pass, partition, query_postings
+from bot.services.matching.candidates import best_first, query_postings
 from bot.services.matching.normalize import Analysis, analyse, is_fuzzy_eligible
 from bot.services.matching.scoring import PreparedQuery, prepare, score, upper_bound_recall
 
@@ -191,14 +191,13 @@ class QuestionIndex:
                 if len(top) == limit:
                     bar = max(bar, top[-1][0])
 
-        leaves = partition(postings, upper_bound_recall(threshold) * query.total)
-        ordered_pass(
+        best_first(
             query,
             docs,
             self._lengths,
             self._numbered,
-            leaves,
             postings,
+            upper_bound_recall(threshold) * query.total,
             least,
             exclude,
             consider,
