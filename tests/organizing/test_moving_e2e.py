@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import discord
 import pytest
 
 from bot.sandbox import permissions as P
@@ -132,3 +135,56 @@ async def test_turn_into_a_question_in_a_forum_space_opens_a_post_under_the_auth
     question = await until(lambda: bot.services.questions.by_place(post.id))
     assert question.author_id == kit.learner(0).id
     assert sandbox.world.messages[misplaced.id].deleted
+
+
+async def test_attachments_are_uploaded_again_or_linked_when_too_big(course: Kit, sandbox, bot) -> None:
+    kit, room = course, course.room
+    moving = bot.get_cog("Moving")
+    big_size = 30 * 1024 * 1024  # over the server's upload limit
+
+    async def fake_fetch(attachment):  # tests never reach the network: "download" from memory
+        return discord.File(io.BytesIO(b"print('hi')\n"), filename=attachment.filename)
+
+    moving.fetch_file = fake_fetch
+    message = await kit.learner(0).say(
+        room.announcements,
+        "mon script et ma vidéo",
+        files=[
+            {"filename": "script.py", "data": b"print('hi')\n", "content_type": "text/x-python"},
+            {"filename": "video.mp4", "data": b"0" * 16, "content_type": "video/mp4"},
+        ],
+    )
+    # The sandbox stores the sizes it was given; make the video look too big to upload again.
+    sandbox.world.messages[message.id].attachments[1]["size"] = big_size
+    mark = kit.mark()
+    ask = await (await kit.trainer.context_menu("Move to...", message)).reply()
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:move:"))
+    await (await kit.trainer.select(ask, select, [str(room.general.id)])).reply(timeout=10)
+    copy = await kit.wait_event(
+        "message.create", lambda e: e.channel_id == room.general.id and e.data.get("webhook_id"), after=mark
+    )
+    repost = sandbox.world.messages[copy.message_id]
+    assert [a["filename"] for a in repost.attachments] == ["script.py"]
+    assert "video.mp4" in repost.content  # linked instead
+
+
+async def test_a_full_category_is_refused_before_anything_is_created(course: Kit, sandbox, bot) -> None:
+    kit, room = course, course.room
+    existing = [c for c in sandbox.world.channels.values() if c.parent_id == room.category.id]
+    for i in range(50 - len(existing)):
+        sandbox.ops.create_channel(
+            room.guild, room.lcm, {"name": f"rempli-{i}", "parent_id": str(room.category.id)}
+        )
+    await until(lambda: _category_size(bot, room.category.id, 50))
+    before = len(sandbox.world.channels)
+    refusal = await (
+        await kit.lcm.slash("topic open", room.general, name="de-trop", category=room.category)
+    ).reply()
+    assert refusal.ephemeral and "50" in text_of(refusal) and "pleine" in text_of(refusal)
+    assert len(sandbox.world.channels) == before
+    assert await bot.services.pending.unfinished() == []
+
+
+async def _category_size(bot, category_id: int, size: int):
+    category = bot.get_channel(category_id)
+    return True if category is not None and len(category.channels) >= size else None
