@@ -13,6 +13,9 @@ NAME_LIMIT = 100
 CONTENT_LIMIT = 2000
 MAX_FORUM_TAGS = 20
 MAX_POST_TAGS = 5
+MAX_FILES = 10
+# The attachment_size_limit sent with each interaction (25 MiB, a server without boosts).
+ATTACHMENT_SIZE_LIMIT = 26_214_400
 
 
 def check_embeds(embeds: list[dict[str, Any]]) -> list[tuple[list[Any], str, str]]:

@@ -8,7 +8,9 @@ from typing import Any
 from bot.sandbox import errors as E
 from bot.sandbox import permissions as P
 from bot.sandbox.limits import (
+    ATTACHMENT_SIZE_LIMIT,
     CONTENT_LIMIT,
+    MAX_FILES,
     ROLE_MENTION,
     USER_MENTION,
     check_components,
@@ -98,8 +100,12 @@ class MessageOps(OpsBase):
             errs.append(E.too_long(["content"], CONTENT_LIMIT))
         errs += check_embeds(embeds)
         errs += check_components(components)
+        if len(files) > MAX_FILES:
+            errs.append(E.too_long(["files"], MAX_FILES))
         if errs:
             raise E.invalid_form(*errs)
+        if sum(len(f["data"]) for f in files) > ATTACHMENT_SIZE_LIMIT:
+            raise E.DiscordHTTPError(413, 40005, "Request entity too large")
         if not (
             content
             or embeds
