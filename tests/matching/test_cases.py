@@ -73,6 +73,8 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
     ],
     "elisions": [
         ("j'arrive pas a me connecter a la plateforme moodle", "q:6", {"q:7"}),
+        ("jarrive pas a me connecter a la plateforme moodle", "q:6", {"q:7"}),  # apostrophe forgotten
+        ("les exercices du chapitre 5 sont corriges ? jai pas trouve lcorrige", "q:19", set()),
         ("Est ce que l examen final est note sur 20", "q:9", set()),
         ("Je n’arrive pas à me déconnecter de Moodle", "q:7", {"q:6"}),
     ],
@@ -98,6 +100,8 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("where do I find the recordings of yesterday's lectures", "q:10", set()),
     ],
     "paraphrase": [
+        ("The Zoom link for Monday's session is not working", "q:18", set()),
+        ("my docker container exits right away, why?", "q:20", set()),
         ("C'est quand la deadline du projet final ?", "q:8", set()),
         ("J'ai oublié mon mot de passe, comment le réinitialiser ?", "kb:1", set()),
         ("Is there a replay of yesterday's lecture?", "q:10", set()),

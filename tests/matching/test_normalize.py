@@ -39,6 +39,8 @@ def test_same_terms_despite_surface_differences(a: str, b: str) -> None:
         ("jusqu'à demain", ("demain",)),
         ("I can't log in", ("#login",)),
         ("it's my teacher's file", ("#teacher", "#file")),
+        ("jai un pb avec linscription", ("#problem", "#register")),  # apostrophes forgotten
+        ("I dont know why it doesnt work", ("work",)),
     ],
 )
 def test_elisions_and_contractions(text: str, expected: tuple[str, ...]) -> None:
@@ -59,6 +61,13 @@ def test_elisions_and_contractions(text: str, expected: tuple[str, ...]) -> None
 )
 def test_abbreviations(abbreviation: str, full: str) -> None:
     assert terms(abbreviation) == terms(full)
+
+
+def test_elision_glued_to_an_unknown_word_is_resolved_against_the_index() -> None:
+    from bot.services.matching import QuestionIndex
+
+    index = QuestionIndex.build([("q:1", "Comment optimiser l'algorithme de tri ?")])
+    assert [m.key for m in index.search("comment optimiser lalgorithme de tri")] == ["q:1"]
 
 
 def test_bilingual_concepts_meet() -> None:

@@ -13,6 +13,8 @@ def _words(text: str) -> frozenset[str]:
 # Function words and politeness/filler that never tell two questions apart.
 STOP_FR = _words(
     """
+    jai jsuis chui cest ya quil quils jsp jpeux jarrive narrive narrivons arrive arrives arriver arrivons
+    arrivez arrivent
     a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez
     avoir avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant
     ces cet cette ceux chaque chez ci coucou comme comment d dans de des deja desole desolee dois doit
@@ -30,6 +32,8 @@ STOP_FR = _words(
 
 STOP_EN = _words(
     """
+    dont cant im ive id youre theyre thats hows doesnt isnt arent wasnt werent didnt wont wouldnt shouldnt
+    couldnt havent hasnt aint gonna wanna
     a about above after again all also am an and any are as at be because been before being below
     between both but by can cannot could couldn did do does doing done down during each either else ever
     every few for from further get gets getting got had has have having he her here hers herself him
@@ -307,6 +311,24 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "schedule": ("horaire", "schedule", "timetable", "planning", "calendrier", "calendar"),
     "week": ("semaine", "week"),
     "video": ("video", "videos"),
+    "link": ("lien", "liens", "link", "links"),
+    "error": ("erreur", "erreurs", "error", "errors"),
+    "folder": ("dossier", "dossiers", "folder", "folders", "repertoire", "directory"),
+    "account": ("compte", "comptes", "account", "accounts"),
+    "session": ("seance", "seances", "session", "sessions"),
+    "meeting": ("reunion", "reunions", "meeting", "meetings", "visio", "visioconference"),
+    "team": ("equipe", "equipes", "team", "teams", "groupe", "groupes", "group", "groups"),
+    "channel": ("salon", "salons", "channel", "channels", "canal"),
+    "works": (
+        "fonctionne",
+        "fonctionnent",
+        "fonctionner",
+        "marche",
+        "marchent",
+        "marcher",
+        "working",
+        "works",
+    ),
     "find": ("trouver", "find", "trouve", "found"),
     "access": ("acces", "acceder", "access"),
     "computer": ("ordinateur", "computer", "laptop"),

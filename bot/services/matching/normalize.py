@@ -43,6 +43,8 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
 _ACCENTED = re.compile(r"[àâäçéèêëîïôöùûüÿœ]")
 _PHRASE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, PHRASES), key=len, reverse=True)) + r")\b")
 
+_ELIDED = frozenset("cdjlmnst")
+_VOWELS = frozenset("aeiouyh")
 _local = threading.local()
 
 
@@ -174,6 +176,8 @@ def _term_for(word: str, lang: str) -> str:
     concepts = _concept_table()
     if word in concepts:
         return concepts[word]
+    if len(word) > 4 and word[0] in _ELIDED and word[1] in _VOWELS and word[1:] in concepts:
+        return concepts[word[1:]]  # an elision typed without its apostrophe: "linscription"
     stem = _stemmers()[lang].stemWord(word)
     if stem in concepts:
         return concepts[stem]

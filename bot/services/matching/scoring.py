@@ -21,6 +21,10 @@ OTHER_LANGUAGE = 0.98  # an equal match in the learner's own language comes firs
 SUBSTITUTION = 1.5
 
 
+_ELIDED = frozenset("cdjlmnst")
+_VOWELS = frozenset("aeiouyh")
+
+
 def idf(df: int, n_docs: int) -> float:
     """Smoothed inverse document frequency: rare words weigh more; never below 1."""
     return 1.0 + math.log((n_docs + 1) / (df + 1))
@@ -76,6 +80,9 @@ def prepare(
             for other in neighbours(term):
                 if is_close(term, other):
                     matches[other] = FUZZY_CREDIT
+            # An elision typed without its apostrophe ("lexercice", "dinscription") glues a letter on.
+            if not matches and term[0] in _ELIDED and term[1] in _VOWELS and df(term[1:]):
+                matches[term[1:]] = 1.0
         own_df = df(term)
         if own_df or not matches:
             weights[term] = idf(own_df, n_docs)
