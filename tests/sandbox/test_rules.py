@@ -42,12 +42,13 @@ async def test_body_only_the_schema_catches_is_rejected(sandbox, kit: Kit, opena
 async def test_route_that_does_not_exist_is_rejected(sandbox, kit: Kit, openapi_required) -> None:
     async with run_client(sandbox, MiniBot()) as bot:
         route = Route("POST", "/channels/{channel_id}/shout", channel_id=kit.room.general.id)
-        with pytest.raises(discord.NotFound):
+        with pytest.raises(discord.HTTPException) as caught:
             await bot.http.request(route, json={"content": "x"})
+        assert caught.value.status == 400 and caught.value.code == 50035
         route = Route("PUT", "/channels/{channel_id}/messages", channel_id=kit.room.general.id)
         with pytest.raises(discord.HTTPException) as caught:
             await bot.http.request(route, json={"content": "x"})
-        assert caught.value.status == 405
+        assert caught.value.status == 400 and caught.value.code == 50035
     failures = kit.take_failures()
     assert [f.split(":")[0] for f in failures] == [
         f"request POST /channels/{kit.room.general.id}/shout",

@@ -202,21 +202,16 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         if errors:
             log.errors = errors
             sb.record.validation_failures.append(ValidationFailure(request.method, path, "request", errors))
-            if match.operation is None:
-                status, data = (
-                    (404, {"message": "404: Not Found", "code": 0})
-                    if match.error == "unknown route"
-                    else (405, {"message": "405: Method Not Allowed", "code": 0})
-                )
-            else:
-                status = 400
-                data = {
-                    "code": 50035,
-                    "message": "Invalid Form Body",
-                    "errors": {
-                        "_openapi": {"_errors": [{"code": "OPENAPI_INVALID", "message": e} for e in errors]}
-                    },
-                }
+            # Every request that Discord's description rejects (an unknown route or method included) gets
+            # Discord's 400 "Invalid Form Body": the bot sees a hard error and the test that caused it fails.
+            status = 400
+            data = {
+                "code": 50035,
+                "message": "Invalid Form Body",
+                "errors": {
+                    "_openapi": {"_errors": [{"code": "OPENAPI_INVALID", "message": e} for e in errors]}
+                },
+            }
             log.status = status
             return _error(status, data)
         log.validated = True
