@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/lcm-bot demo
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks all
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock:
