@@ -101,6 +101,7 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
     ],
     "paraphrase": [
         ("The Zoom link for Monday's session is not working", "q:18", set()),
+        ("Are the slides for course 4 available somewhere?", "q:5", set()),
         ("my docker container exits right away, why?", "q:20", set()),
         ("C'est quand la deadline du projet final ?", "q:8", set()),
         ("J'ai oublié mon mot de passe, comment le réinitialiser ?", "kb:1", set()),

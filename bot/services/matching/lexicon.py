@@ -14,7 +14,8 @@ def _words(text: str) -> frozenset[str]:
 STOP_FR = _words(
     """
     jai jsuis chui cest ya quil quils jsp jpeux jarrive narrive narrivons arrive arrives arriver arrivons
-    arrivez arrivent
+    arrivez arrivent espere esperer allez vais va voulais voulait pense penser crois trouver trouve trouvent
+    trouvez obtenir recuperer disponible disponibles dispo utiliser voir mettre prendre donner chercher
     a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez
     avoir avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant
     ces cet cette ceux chaque chez ci coucou comme comment d dans de des deja desole desolee dois doit
@@ -33,7 +34,8 @@ STOP_FR = _words(
 STOP_EN = _words(
     """
     dont cant im ive id youre theyre thats hows doesnt isnt arent wasnt werent didnt wont wouldnt shouldnt
-    couldnt havent hasnt aint gonna wanna
+    couldnt havent hasnt aint gonna wanna hope hoping ask asking asked think guess try trying tried wanted
+    wants find found finding available use using see put take give look looking search searching
     a about above after again all also am an and any are as at be because been before being below
     between both but by can cannot could couldn did do does doing done down during each either else ever
     every few for from further get gets getting got had has have having he her here hers herself him
@@ -329,7 +331,6 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "working",
         "works",
     ),
-    "find": ("trouver", "find", "trouve", "found"),
     "access": ("acces", "acceder", "access"),
     "computer": ("ordinateur", "computer", "laptop"),
     "enable": ("activer", "activation", "enable", "activate", "activation"),
