@@ -110,6 +110,8 @@ class FinishedQuestions:
             raise UserError("question.gone")
         if not await self.asker_or_staff(interaction, question.author_id):
             raise UserError("perm.asker_or_staff")
+        if question.state is not QuestionState.ANSWERED:
+            raise UserError("nudge.already_handled")
         thread = interaction.channel
         if not isinstance(thread, discord.Thread):
             raise UserError("question.gone")

@@ -68,7 +68,8 @@ async def test_only_an_answered_question_gets_one_nudge_and_its_button_marks_the
     await (await kit.learner(0).click(nudge, button)).response()
     solved = await until(lambda: _state(bot, answered.id, QuestionState.SOLVED))
     assert solved.solution_message_id is not None
-    assert lonely.state is QuestionState.OPEN
+    assert sandbox.world.messages[nudge.message_id].components == []  # the button is gone once used
+    assert (await bot.services.questions.get(lonely.id)).state is QuestionState.OPEN
 
 
 async def test_the_asker_closes_with_a_reason_and_others_may_not(course: Kit, sandbox, bot) -> None:
