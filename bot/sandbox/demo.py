@@ -8,16 +8,19 @@ import os
 import shutil
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.clock import FakeClock
 from bot.i18n import t
-from bot.sandbox.kit import Kit, run_lcm_bot
-from bot.sandbox.record import WaitTimeout
+from bot.sandbox.feedserver import FeedServer
+from bot.sandbox.kit import Kit, custom_ids, run_lcm_bot
+from bot.sandbox.record import Event, WaitTimeout
 from bot.sandbox.seed import Classroom, seed_classroom
 from bot.sandbox.server import Sandbox
 from bot.sandbox.transcript import BOLD, RESET, Names, render_transcript
+from bot.sandbox.world import Channel
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +30,14 @@ def _note(sandbox: Sandbox, key: str, lang: str) -> None:
 
 
 async def play_scenario(sandbox: Sandbox, room: Classroom, data_dir: Path, lang: str) -> None:
-    """Set the server up, then /lcm status and /lcm check, as the LCM would; all of it lands in the record."""
+    """Play one course's story through every capability; all of it lands in the sandbox's record."""
     kit = Kit(sandbox, room)
+    clock = FakeClock()
     _note(sandbox, "sandbox.demo.step.start", lang)
-    async with run_lcm_bot(sandbox, data_dir, clock=FakeClock()):
+    async with (
+        FeedServer() as feeds,
+        run_lcm_bot(sandbox, data_dir, clock=clock, LCM__FEEDS__ALLOW_PRIVATE_ADDRESSES="true") as bot,
+    ):
         _note(sandbox, "sandbox.demo.step.config", lang)
         handle = await kit.lcm.slash(
             "lcm config",
@@ -38,17 +45,17 @@ async def play_scenario(sandbox: Sandbox, room: Classroom, data_dir: Path, lang:
             lcm_role=room.lcm_role,
             trainer_role=room.trainer_role,
             log_channel=room.staff,
+            trainers_channel=room.staff,
         )
         await handle.reply(timeout=10)
         _note(sandbox, "sandbox.demo.step.status", lang)
         await (await kit.lcm.slash("lcm status", room.general)).reply(timeout=10)
         _note(sandbox, "sandbox.demo.step.check", lang)
-        handle = await kit.lcm.slash("lcm check", room.general)
-        await handle.followup(timeout=10)
-        try:
-            await _space_step(sandbox, kit, room, lang)
-        except (LookupError, WaitTimeout) as exc:  # the questions capability is optional in the demo
-            log.info("demo: questions step skipped (%s)", exc)
+        await (await kit.lcm.slash("lcm check", room.general)).followup(timeout=10)
+        first = await _questions_scene(sandbox, kit, room, lang, bot)
+        await _solution_scene(sandbox, kit, room, lang, first)
+        await _escalation_scene(sandbox, kit, room, lang, bot, clock)
+        await _resources_scene(sandbox, kit, room, lang, bot, clock, feeds)
         _note(sandbox, "sandbox.demo.step.learner", lang)
         try:
             await kit.learner(0).slash("lcm status", room.general)
@@ -57,30 +64,142 @@ async def play_scenario(sandbox: Sandbox, room: Classroom, data_dir: Path, lang:
             sandbox.record.add("note", data={"text": text, "heading": False})
 
 
-async def _space_step(sandbox: Sandbox, kit: Kit, room: Classroom, lang: str) -> None:
+async def _bot_said(
+    sandbox: Sandbox, mark: int, channel_id: int | None = None, what: str = "the bot"
+) -> Event:
+    bot_id = sandbox.world.bot_user.id
+    return await sandbox.record.wait_for(
+        lambda e: (
+            e.kind == "message.create"
+            and e.actor_id == bot_id
+            and not e.ephemeral
+            and (channel_id is None or e.channel_id == channel_id)
+        ),
+        after=mark,
+        timeout=10,
+        what=what,
+    )
+
+
+async def _questions_scene(sandbox: Sandbox, kit: Kit, room: Classroom, lang: str, bot: object) -> Channel:
+    """A question asked twice in other words: the bot points to the first, the learner confirms."""
     _note(sandbox, "sandbox.demo.step.space", lang)
-    handle = await kit.lcm.slash("lcm space add", room.general, channel=room.forum)
-    await handle.reply(timeout=10)
-    await kit.learner(0).open_post(
+    await (await kit.lcm.slash("lcm space add", room.general, channel=room.forum)).reply(timeout=10)
+    first, _ = await kit.learner(0).open_post(
         room.forum,
         "Comment installer Python sur Windows ?",
         "Bonjour, après l'installation, « python » n'est pas reconnu dans le terminal. Que faire ?",
         tags=["question"],
     )
+    await _recorded(bot, first.id)
     mark = sandbox.record.mark()
-    thread, _ = await kit.learner(2).open_post(
+    second, _ = await kit.learner(2).open_post(
         room.forum,
-        "Python n'est pas reconnu sous Windows",
-        "Bonjour, j'ai installé Python mais le terminal dit que « python » n'est pas reconnu. Une idée ?",
+        "python pas reconnu sous windows",
+        "jai installe python mais le terminal dit que python n est pas reconnu, une idee ?",
         tags=["question"],
     )
-    bot_id = sandbox.world.bot_user.id
-    await sandbox.record.wait_for(
-        lambda e: e.actor_id == bot_id and e.channel_id == thread.id,
-        after=mark,
-        timeout=5,
-        what="the bot's answer to the second question",
+    suggestion = await _bot_said(sandbox, mark, second.id, "the bot's suggestion")
+    _note(sandbox, "sandbox.demo.step.duplicate", lang)
+    yes = next(c for c in custom_ids(suggestion) if c.startswith("lcm:dup:") and not c.endswith(":no"))
+    mark = sandbox.record.mark()
+    await (await kit.learner(2).click(suggestion, yes)).response(timeout=10)
+    await _bot_said(sandbox, mark, second.id, "the duplicate's closing message")
+    return first
+
+
+async def _solution_scene(sandbox: Sandbox, kit: Kit, room: Classroom, lang: str, thread: Channel) -> None:
+    """A trainer answers; the asker marks it as the solution; later, /faq finds it."""
+    _note(sandbox, "sandbox.demo.step.solution", lang)
+    answer = await kit.trainer.say(
+        thread, "Cochez « Add python.exe to PATH » en réinstallant, puis rouvrez le terminal."
     )
+    mark = sandbox.record.mark()
+    await (await kit.learner(0).context_menu("Mark as solution", answer)).followup(timeout=10)
+    await _bot_said(sandbox, mark, thread.id, "the solution's confirmation")
+    _note(sandbox, "sandbox.demo.step.faq", lang)
+    await (await kit.learner(1).slash("faq", room.general, query="python non reconnu windows")).reply(
+        timeout=10
+    )
+
+
+async def _escalation_scene(
+    sandbox: Sandbox, kit: Kit, room: Classroom, lang: str, bot: object, clock: FakeClock
+) -> None:
+    """Nobody answers for a day: the trainer role (and only it) is pinged, takes it and answers."""
+    _note(sandbox, "sandbox.demo.step.escalation", lang)
+    thread, _ = await kit.learner(1).open_post(
+        room.forum,
+        "Le quiz 4 affiche une erreur 403",
+        "Impossible d'ouvrir le quiz 4 depuis ce matin.",
+        tags=["question"],
+    )
+    question = await _recorded(bot, thread.id)
+    scheduler = bot.scheduler  # type: ignore[attr-defined]
+    await _until(lambda: f"esc:{question.id}" in scheduler.pending())
+    _note(sandbox, "sandbox.demo.step.day_passes", lang)
+    mark = sandbox.record.mark()
+    clock.advance(timedelta(hours=24))
+    await scheduler.run_due()
+    ping = await _bot_said(sandbox, mark, room.staff.id, "the trainers' ping")
+    take = next(c for c in custom_ids(ping) if c.endswith(":take"))
+    await (await kit.trainer.click(ping, take)).response(timeout=10)
+    mark = sandbox.record.mark()
+    await kit.trainer.say(thread, "Le quiz 4 est rouvert : réessayez, et dites-nous si l'erreur revient.")
+    await _bot_said(sandbox, mark, thread.id, "the learner being told")
+
+
+async def _resources_scene(
+    sandbox: Sandbox, kit: Kit, room: Classroom, lang: str, bot: object, clock: FakeClock, feeds: FeedServer
+) -> None:
+    """A feed is added (seeded silently), a new article arrives, it is posted with its debate thread."""
+    _note(sandbox, "sandbox.demo.step.feed", lang)
+    handle = await kit.lcm.slash("feed add", room.general, url=feeds.url, channel=room.announcements)
+    await handle.reply(timeout=15)
+    feeds.publish(
+        "Python 3.14 : quoi de neuf pour les débutants ?",
+        "https://blog.example.org/python-314-debutants?utm_source=rss",
+        "Les nouveautés de Python 3.14 qui changent la vie quand on apprend : erreurs, REPL, typage.",
+    )
+    _note(sandbox, "sandbox.demo.step.feed_item", lang)
+    mark = sandbox.record.mark()
+    clock.advance(timedelta(minutes=16))
+    await bot.scheduler.run_due()  # type: ignore[attr-defined]
+    await _bot_said(sandbox, mark, room.announcements.id, "the feed item")
+    created = await sandbox.record.wait_for(
+        lambda e: e.kind == "thread.create" and e.actor_id == sandbox.world.bot_user.id,
+        after=mark,
+        timeout=10,
+        what="the debate thread",
+    )
+    await _bot_said(sandbox, mark, created.channel_id, "the debate prompt")
+    debate = sandbox.world.channels[created.channel_id]
+    await kit.learner(2).say(debate, "Les messages d'erreur plus clairs, ça va aider toute la promo !")
+
+
+async def _recorded(bot: object, place_id: int):  # type: ignore[no-untyped-def]
+    """The bot's record of the question in ``place_id`` (waiting for it, bounded)."""
+    service = bot.services.questions  # type: ignore[attr-defined]
+    return await _until_value(lambda: service.by_place(place_id))
+
+
+async def _until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise WaitTimeout("the bot did not get there in time")
+        await asyncio.sleep(0.01)
+
+
+async def _until_value(fetch, timeout: float = 10.0):  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := await fetch()) is None:
+        if loop.time() > deadline:
+            raise WaitTimeout("the bot did not get there in time")
+        await asyncio.sleep(0.01)
+    return value
 
 
 def _use_color(stream: TextIO, color: bool | None) -> bool:
