@@ -8,12 +8,14 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.clock import FakeClock
 from bot.i18n import t
+from bot.sandbox.console import Console
 from bot.sandbox.feedserver import FeedServer
 from bot.sandbox.kit import Kit, custom_ids, run_lcm_bot
 from bot.sandbox.record import Event, WaitTimeout
@@ -29,8 +31,16 @@ def _note(sandbox: Sandbox, key: str, lang: str) -> None:
     sandbox.record.add("note", data={"text": t(key, lang)})
 
 
-async def play_scenario(sandbox: Sandbox, room: Classroom, data_dir: Path, lang: str) -> None:
-    """Play one course's story through every capability; all of it lands in the sandbox's record."""
+Afterwards = Callable[[Kit, Any, FakeClock], Awaitable[None]]
+
+
+async def play_scenario(
+    sandbox: Sandbox, room: Classroom, data_dir: Path, lang: str, afterwards: Afterwards | None = None
+) -> None:
+    """Play one course's story through every capability; all of it lands in the sandbox's record.
+
+    ``afterwards`` runs while the bot is still up (``--keep``'s console).
+    """
     kit = Kit(sandbox, room)
     clock = FakeClock()
     _note(sandbox, "sandbox.demo.step.start", lang)
@@ -62,6 +72,8 @@ async def play_scenario(sandbox: Sandbox, room: Classroom, data_dir: Path, lang:
         except PermissionError:
             text = t("sandbox.demo.hidden", lang, user=room.learners[0].username)
             sandbox.record.add("note", data={"text": text, "heading": False})
+        if afterwards is not None:
+            await afterwards(kit, bot, clock)
 
 
 async def _bot_said(
@@ -236,9 +248,23 @@ async def _run(keep: bool, color: bool, out: TextIO, lang: str) -> int:
             )
             key = "sandbox.demo.validation_on" if sandbox.validator else "sandbox.demo.validation_off"
             print(t(key, lang), file=out)
-            await play_scenario(sandbox, room, data_dir / "data", lang)
-            names = Names.of(sandbox.world)
-            print(render_transcript(sandbox.record.events, names, lang, color=color), file=out)
+            shown = 0
+
+            def show_story() -> None:
+                nonlocal shown
+                names = Names.of(sandbox.world)
+                print(render_transcript(sandbox.record.events[shown:], names, lang, color=color), file=out)
+                shown = len(sandbox.record.events)
+
+            async def console(kit: Kit, bot: Any, clock: FakeClock) -> None:
+                show_story()
+                await Console(kit, bot, clock, lang, color=color, out=out).loop()
+                nonlocal shown
+                shown = len(sandbox.record.events)
+
+            await play_scenario(sandbox, room, data_dir / "data", lang, console if keep else None)
+            if shown < len(sandbox.record.events):
+                show_story()
             failures = sandbox.failures()
             validated = sum(1 for r in sandbox.record.requests if r.validated)
             sent = sum(s.seq for s in sandbox.gateway.sessions.values())
@@ -268,6 +294,7 @@ def run_demo(keep: bool = False, color: bool | None = None) -> int:
     out = sys.stdout
     lang = _demo_lang()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # voice-support warnings mean nothing here
     try:
         return asyncio.run(_run(keep, _use_color(out, color), out, lang))
     except Exception as exc:
