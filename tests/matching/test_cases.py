@@ -27,6 +27,10 @@ GUILD = {
     "q:18": "Le lien Zoom de la séance de lundi ne fonctionne pas",
     "q:19": "Les exercices du chapitre 5 sont-ils corrigés quelque part ?",
     "q:20": "Why does my Docker container exit immediately?",
+    "q:21": "Quand aura lieu l'examen final de mathématiques ?",
+    "q:22": "Le prof a-t-il publié les notes du partiel ?",
+    "q:23": "Is attendance mandatory for the lab sessions?",
+    "q:24": "Can I change my group for the project?",
     "kb:1": "I forgot my password, how do I reset it?",
     "kb:2": "How do I submit assignment 1?",
     "kb:3": "How do I submit assignment 2?",
@@ -95,11 +99,16 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("les exos du chap 5 sont corrigés qqpart ?", "q:19", set()),
     ],
     "inflections": [
+        ("les notes du partiel sont elles publiees", "q:22", set()),  # "-ées" typed without accents
         ("installing python on windows", "q:11", {"q:12"}),
         ("Où trouve-t-on les diapos du cours 4", "q:5", set()),
         ("where do I find the recordings of yesterday's lectures", "q:10", set()),
     ],
     "paraphrase": [
+        ("Quand a lieu l'exam final de maths ?", "q:21", set()),
+        ("Is attendance required for labs?", "q:23", set()),
+        ("Est-ce que la présence est obligatoire en TP ?", "q:23", set()),
+        ("Can I switch groups for the project?", "q:24", set()),
         ("The Zoom link for Monday's session is not working", "q:18", set()),
         ("Are the slides for course 4 available somewhere?", "q:5", set()),
         ("my docker container exits right away, why?", "q:20", set()),
@@ -114,6 +123,7 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("Où trouver les diapos du cours 7 ?", None, {"q:5"}),
     ],
     "different object": [
+        ("Quand aura lieu l'examen final de physique ?", None, {"q:21"}),
         ("Qui est le professeur responsable du module sécurité ?", None, {"q:14"}),
         ("Why does my Python script exit immediately?", None, {"q:20"}),
         ("Le lien Zoom de la séance de mardi ne fonctionne pas", None, {"q:18"}),

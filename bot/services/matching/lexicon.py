@@ -14,7 +14,8 @@ def _words(text: str) -> frozenset[str]:
 STOP_FR = _words(
     """
     jai jsuis chui cest ya quil quils jsp jpeux jarrive narrive narrivons arrive arrives arriver arrivons
-    arrivez arrivent espere esperer allez vais va voulais voulait pense penser crois trouver trouve trouvent
+    arrivez arrivent aura aurai auras aurez aurons auront aurait auraient seront serai serez serons beaucoup
+    espere esperer allez vais va voulais voulait pense penser crois trouver trouve trouvent
     trouvez obtenir recuperer disponible disponibles dispo utiliser voir mettre prendre donner chercher
     a ai aie aient aies ait as au aucun aucune aupres aussi autre autres aux avais avait avec avez aviez
     avoir avons ayant bah ben bien bonjour bonsoir c ca car ce ceci cela celle celles celui cependant
@@ -97,6 +98,13 @@ PHRASES: dict[str, str] = {
     "a quelle heure": "heure",
     "emploi du temps": "horaire",
     "thank you": "",
+    "a lieu": "",
+    "aura lieu": "",
+    "ont lieu": "",
+    "auront lieu": "",
+    "avoir lieu": "",
+    "aurait lieu": "",
+    "due to": "",
     "merci d avance": "",
     "merci avance": "",
     "merci par avance": "",
@@ -264,7 +272,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "assignment": ("devoir", "devoirs", "homework", "assignment", "assignments"),
     "course": ("cours", "course", "courses", "lecon", "lesson"),
     "exam": ("examen", "exam", "examination", "partiel"),
-    "deadline": ("deadline", "echeance"),
+    "deadline": ("deadline", "echeance", "due"),
     "password": ("motdepasse", "password"),
     "email": ("email", "emails"),
     "submit": (
@@ -321,6 +329,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "meeting": ("reunion", "reunions", "meeting", "meetings", "visio", "visioconference"),
     "team": ("equipe", "equipes", "team", "teams", "groupe", "groupes", "group", "groups"),
     "channel": ("salon", "salons", "channel", "channels", "canal"),
+    "change": ("changer", "modifier", "change", "switch", "modify", "modification", "changement"),
+    "mandatory": ("obligatoire", "mandatory", "required", "compulsory", "requis", "requise", "obligatory"),
+    "attendance": ("presence", "attendance", "assiduite"),
+    "math": ("mathematiques", "mathematique", "mathematics", "math", "maths"),
+    "statistics": ("statistiques", "statistique", "statistics", "stats", "stat"),
     "works": (
         "fonctionne",
         "fonctionnent",

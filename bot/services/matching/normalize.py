@@ -178,6 +178,10 @@ def _term_for(word: str, lang: str) -> str:
         return concepts[word]
     if len(word) > 4 and word[0] in _ELIDED and word[1] in _VOWELS and word[1:] in concepts:
         return concepts[word[1:]]  # an elision typed without its apostrophe: "linscription"
+    if lang == "fr" and word.endswith("ee"):
+        word = word[:-1]  # "publiee": the stemmer knows "-ée" only with its accent
+    elif lang == "fr" and word.endswith("ees"):
+        word = word[:-2]
     stem = _stemmers()[lang].stemWord(word)
     if stem in concepts:
         return concepts[stem]
