@@ -256,6 +256,13 @@ class Topics(FinishedQuestions, commands.Cog):
         if await self.topics.is_registered(channel_id):
             await self.topics.activity(channel_id)
 
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if await self.topics.is_registered(channel.id):
+            await self.topics.unregister(channel.id)
+            self.bot.scheduler.cancel(f"topic:{channel.id}")
+            log.info("topic channel %s was deleted; no longer watched", channel.id)
+
     async def fire_topic(self, channel_id: int) -> None:
         """An idle timer rang: warn, archive, or wait more (re-checked from the row)."""
         decision = await self.topics.decide(channel_id)

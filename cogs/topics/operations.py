@@ -73,7 +73,9 @@ class TopicOperations:
         by: int,
     ) -> TopicChannel:
         me = guild.me
-        require(me.guild_permissions, "manage_channels", *(("manage_roles",) if visible_to else ()))
+        needed = ["manage_channels"] + (["manage_roles"] if visible_to else [])
+        needed += ["manage_threads"] if kind == "forum" else ["manage_messages"]  # to pin the welcome
+        require(me.guild_permissions, *needed)
         if category is not None:
             require(category.permissions_for(me), "view_channel", "manage_channels")
         require_room(guild, category)

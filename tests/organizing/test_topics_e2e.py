@@ -204,3 +204,17 @@ async def test_a_forum_topic_gets_a_pinned_welcome_post_and_archives_with_a_summ
     assert len(summary_posts) == 1
     ((_, transcript),) = transcripts
     assert "Voici mon idée de projet" in transcript and "Super idée" in transcript
+
+
+async def test_a_deleted_topic_channel_is_forgotten(course: Kit, sandbox, bot) -> None:
+    kit, room = course, course.room
+    await (await kit.lcm.slash("topic open", room.general, name="ephemere")).reply()
+    channel = channel_named(sandbox, "ephemere")
+    assert f"topic:{channel.id}" in bot.scheduler.pending()
+    await bot.get_channel(channel.id).delete()  # as an admin would (the gateway tells the bot)
+    await until(lambda: _forgotten(bot, channel.id))
+    assert f"topic:{channel.id}" not in bot.scheduler.pending()
+
+
+async def _forgotten(bot, channel_id: int):
+    return True if await bot.services.topics.get(channel_id) is None else None
