@@ -31,6 +31,7 @@ GUILD = {
     "q:22": "Le prof a-t-il publié les notes du partiel ?",
     "q:23": "Is attendance mandatory for the lab sessions?",
     "q:24": "Can I change my group for the project?",
+    "q:25": "Est-ce que le cours de demain est annulé ?",
     "kb:1": "I forgot my password, how do I reset it?",
     "kb:2": "How do I submit assignment 1?",
     "kb:3": "How do I submit assignment 2?",
@@ -118,6 +119,8 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("Will I receive a certificate when I finish the course?", "q:15", set()),
     ],
     "different number": [
+        ("Le cours d'aujourd'hui est annulé ?", None, {"q:25"}),
+        ("le cours de demain est il annule", "q:25", set()),
         ("submit assignment 3", None, {"kb:2", "kb:3"}),
         ("Comment rendre le devoir 4 ?", None, {"q:1", "q:2"}),
         ("Où trouver les diapos du cours 7 ?", None, {"q:5"}),

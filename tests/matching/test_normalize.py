@@ -36,7 +36,7 @@ def test_same_terms_despite_surface_differences(a: str, b: str) -> None:
         ("l'inscription", ("#register",)),
         ("qu'est-ce que c'est", ()),
         ("j'ai oublié", ("#forget",)),
-        ("jusqu'à demain", ("demain",)),
+        ("jusqu'à demain", ("@tomorrow",)),
         ("I can't log in", ("#login",)),
         ("it's my teacher's file", ("#teacher", "#file")),
         ("jai un pb avec linscription", ("#problem", "#register")),  # apostrophes forgotten
@@ -80,6 +80,13 @@ def test_numbers_are_kept_and_named() -> None:
     assert analysis.numbers == {"2", "3", "4", "3.11"}
     assert analyse("le deuxième devoir").numbers == analyse("devoir 2").numbers == {"2"}
     assert analyse("the 2nd assignment").numbers == {"2"}
+
+
+def test_days_months_and_relative_days_are_identifiers() -> None:
+    assert analyse("la séance de lundi").numbers == analyse("Monday's session").numbers == {"@d1"}
+    assert analyse("le cours d'aujourd'hui").numbers == {"@today"}
+    assert analyse("examen en mai").numbers == {"@m5"}
+    assert analyse("may I ask something").numbers == frozenset()
 
 
 def test_stop_words_and_greetings_vanish() -> None:

@@ -13,7 +13,8 @@ def _words(text: str) -> frozenset[str]:
 # Function words and politeness/filler that never tell two questions apart.
 STOP_FR = _words(
     """
-    jai jsuis chui cest ya quil quils jsp jpeux jarrive narrive narrivons arrive arrives arriver arrivons
+    entre jai jsuis chui cest ya quil quils jsp jpeux jarrive narrive narrivons arrive arrives arriver
+    arrivons
     arrivez arrivent aura aurai auras aurez aurons auront aurait auraient seront serai serez serons beaucoup
     espere esperer allez vais va voulais voulait pense penser crois trouver trouve trouvent
     trouvez obtenir recuperer disponible disponibles dispo utiliser voir mettre prendre donner chercher
@@ -26,7 +27,7 @@ STOP_FR = _words(
     pourquoi pourrais pourrait pouvez pouvons pu puis puisqu qu quand que quel quelle quelles quels qui
     quoi quoiqu s sa salut sans se sera serait ses si sinon soit sommes son sont sous stp suis sur svp t
     ta te tes toi ton tous tout toute toutes tres tu un une vos votre vous vu y merci mercii remerci
-    aujourd voila voici deja alors ainsi ok okay bref svp stp slt bjr cc coucou quelqu quelque chose
+    voila voici deja alors ainsi ok okay bref svp stp slt bjr cc coucou quelqu quelque chose
     chose question questions aide aider besoin veux veut voulons voulez veulent voudrais voudrait
     voudrions savoir sais sait savez connaitre trop vraiment juste genre
     """
@@ -56,6 +57,7 @@ STOP_WORDS = STOP_FR | STOP_EN
 # Strong cues for language detection (accent-free); shared words (a, on, est...) are left out.
 FR_CUES = _words(
     """
+    et de en entre un par ou ca cest
     le la les des du au aux une est sont je tu il nous vous ils elle pour dans avec sur pas que qui quoi
     comment pourquoi quand quel quelle mon ma mes ton ta tes son sa ses ce cette ces ne plus peut faut
     avoir etre fait faire mais ou donc car chez sans sous suis es etes ai avez bonjour merci svp stp
@@ -111,6 +113,8 @@ PHRASES: dict[str, str] = {
     "thanks in advance": "",
     "thank you in advance": "",
     "n importe": "",
+    "aujourd hui": "aujourdhui",
+    "ce soir": "aujourdhui",
 }
 
 # Abbreviations and chat spellings, mapped to a full word (then stemmed) or to "" (dropped).
@@ -245,6 +249,9 @@ CALENDAR: dict[str, str] = {
         "m10": ("octobre", "october"),
         "m11": ("novembre", "november"),
         "m12": ("decembre", "december"),
+        "today": ("aujourdhui", "today", "tonight"),
+        "tomorrow": ("demain", "tomorrow"),
+        "yesterday": ("hier", "yesterday"),
     }.items()
     for word in words
 }
