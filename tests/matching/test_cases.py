@@ -32,6 +32,7 @@ GUILD = {
     "q:23": "Is attendance mandatory for the lab sessions?",
     "q:24": "Can I change my group for the project?",
     "q:25": "Est-ce que le cours de demain est annulé ?",
+    "q:26": "Is there a recording of the Tuesday webinar?",
     "kb:1": "I forgot my password, how do I reset it?",
     "kb:2": "How do I submit assignment 1?",
     "kb:3": "How do I submit assignment 2?",
@@ -100,6 +101,7 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("les exos du chap 5 sont corrigés qqpart ?", "q:19", set()),
     ],
     "inflections": [
+        ("is the tuesday webinar recorded", "q:26", set()),
         ("les notes du partiel sont elles publiees", "q:22", set()),  # "-ées" typed without accents
         ("installing python on windows", "q:11", {"q:12"}),
         ("Où trouve-t-on les diapos du cours 4", "q:5", set()),
@@ -119,6 +121,7 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("Will I receive a certificate when I finish the course?", "q:15", set()),
     ],
     "different number": [
+        ("is the thursday webinar recorded", None, {"q:26"}),
         ("Le cours d'aujourd'hui est annulé ?", None, {"q:25"}),
         ("le cours de demain est il annule", "q:25", set()),
         ("submit assignment 3", None, {"kb:2", "kb:3"}),

@@ -70,6 +70,12 @@ def test_elision_glued_to_an_unknown_word_is_resolved_against_the_index() -> Non
     assert [m.key for m in index.search("comment optimiser lalgorithme de tri")] == ["q:1"]
 
 
+def test_english_inflections_reach_concepts_without_swallowing_other_words() -> None:
+    assert terms("submitted") == terms("submitting") == terms("submit")
+    assert terms("recorded") == terms("recording") == terms("enregistrement")
+    assert terms("machine learning") == ("machin", "learn")  # not "learner" (student)
+
+
 def test_bilingual_concepts_meet() -> None:
     assert terms("J'ai oublié mon mot de passe") == terms("I forgot my password")
     assert terms("le prof") == terms("the teacher")

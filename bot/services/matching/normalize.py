@@ -105,6 +105,15 @@ def detect_language(cleaned: str) -> str:
     return "fr" if accents else "en"
 
 
+_ENGLISH_ER = frozenset({"teacher", "trainer", "learner", "computer", "folder", "register", "user", "server"})
+
+
+def _english_inflections(form: str) -> list[str]:
+    """Past and -ing forms ("submitted", "closing"); junk for French forms, which never occur as words."""
+    stem = form[:-1] if form.endswith("e") else form
+    return [stem + "ed", stem + "ing", form + form[-1] + "ed", form + form[-1] + "ing"]
+
+
 @lru_cache(maxsize=1)
 def _concept_table() -> dict[str, str]:
     # Keyed by surface forms, plurals and French verb stems only: keying on every stem would send
@@ -113,9 +122,9 @@ def _concept_table() -> dict[str, str]:
     fr = Stemmer.Stemmer("french")
     for concept, forms in CONCEPTS.items():
         for form in forms:
-            keys = [form, form + "s"]
-            if form.endswith("er") and len(form) >= 6:
-                keys.append(fr.stemWord(form))
+            keys = [form, form + "s", *_english_inflections(form)]
+            if form.endswith("er") and len(form) >= 6 and form not in _ENGLISH_ER:
+                keys.append(fr.stemWord(form))  # French verbs: "activez", "activé" share "activ"
             for key in keys:
                 table.setdefault(key, CONCEPT_PREFIX + concept)
     return table
