@@ -108,6 +108,8 @@ CASES: dict[str, list[tuple[str, str | None, set[str]]]] = {
         ("where do I find the recordings of yesterday's lectures", "q:10", set()),
     ],
     "paraphrase": [
+        ("I forgot my password", "kb:1", set()),
+        ("mot de passe oublié", "kb:1", set()),
         ("Quand a lieu l'exam final de maths ?", "q:21", set()),
         ("Is attendance required for labs?", "q:23", set()),
         ("Est-ce que la présence est obligatoire en TP ?", "q:23", set()),

@@ -73,6 +73,16 @@ EN_CUES = _words(
 
 # Multi-word expressions folded into one token before tokenisation (regex-free: matched on word boundaries).
 PHRASES: dict[str, str] = {
+    # Forgetting a password and resetting it are one question.
+    "forgot my password": "reset password",
+    "forgot password": "reset password",
+    "forgotten password": "reset password",
+    "lost my password": "reset password",
+    "oublie mon mot de passe": "reinitialiser motdepasse",
+    "oublie le mot de passe": "reinitialiser motdepasse",
+    "oublie son mot de passe": "reinitialiser motdepasse",
+    "mot de passe oublie": "reinitialiser motdepasse",
+    "perdu mon mot de passe": "reinitialiser motdepasse",
     "mot de passe": "motdepasse",
     "mots de passe": "motdepasse",
     "travaux pratiques": "tp",
