@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class CheckCrashed(app_commands.AppCommandError):
+    """A permission check itself failed (the database, say): handled as an unexpected error, with an id."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(repr(original))
+        self.original = original
+
+
 class Refused(app_commands.CheckFailure):
     """The user may not do this; carries the catalog key of the polite refusal."""
 
@@ -52,13 +60,21 @@ async def audience_of(
     return Audience(is_lcm=is_lcm, is_trainer=bool(trainer_roles & role_ids))
 
 
+async def _audience(interaction: discord.Interaction[LCMBot]) -> Audience:
+    # discord.py lets a non-AppCommandError raised by a check escape the tree's error handler.
+    try:
+        return await audience_of(interaction.client, interaction.user)
+    except Exception as exc:
+        raise CheckCrashed(exc) from exc
+
+
 def lcm_only() -> Callable[[T], T]:
     """Allow the command only to the LCM."""
 
     async def predicate(interaction: discord.Interaction[LCMBot]) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
-        if not (await audience_of(interaction.client, interaction.user)).is_lcm:
+        if not (await _audience(interaction)).is_lcm:
             raise Refused("perm.lcm_only")
         return True
 
@@ -71,7 +87,7 @@ def staff_only() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction[LCMBot]) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
-        if not (await audience_of(interaction.client, interaction.user)).is_staff:
+        if not (await _audience(interaction)).is_staff:
             raise Refused("perm.staff_only")
         return True
 

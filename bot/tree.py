@@ -77,7 +77,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     text = describe_error(error, lang)
     if text is None:
         error_id = new_error_id()
-        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else interaction.data
         log.error(
             "error %s in interaction %s (%s) by user %s in guild %s",

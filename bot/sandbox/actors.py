@@ -290,10 +290,21 @@ class Actor:
             raise PermissionError(f"/{cmd['name']} is hidden from {self.user.username} (needs {needed})")
 
     async def slash(
-        self, command: str, channel: Channel, /, *, locale: str | None = None, **options: Any
+        self,
+        command: str,
+        channel: Channel,
+        /,
+        *,
+        locale: str | None = None,
+        shown_by_admin: bool = False,
+        **options: Any,
     ) -> InteractionHandle:
-        """Invoke ``/command [subgroup] [sub]`` with ``options`` (User, Channel, Role or plain values)."""
-        data = self._command_data(command, channel, options, focused=None)
+        """Invoke ``/command [subgroup] [sub]`` with ``options`` (User, Channel, Role or plain values).
+
+        ``shown_by_admin``: an admin made the command visible to this member (Server Settings ->
+        Integrations), so the client lets them use it whatever its default permissions.
+        """
+        data = self._command_data(command, channel, options, focused=None, check_visible=not shown_by_admin)
         return await self._interact(2, data, channel, locale=locale)
 
     async def autocomplete(
@@ -308,11 +319,18 @@ class Actor:
         return list(event.data["data"].get("choices") or [])
 
     def _command_data(
-        self, command: str, channel: Channel, options: dict[str, Any], *, focused: str | None
+        self,
+        command: str,
+        channel: Channel,
+        options: dict[str, Any],
+        *,
+        focused: str | None,
+        check_visible: bool = True,
     ) -> dict[str, Any]:
         parts = command.lstrip("/").split()
         cmd = self._find_command(parts[0], 1)
-        self._check_visible(cmd, channel)
+        if check_visible:
+            self._check_visible(cmd, channel)
         defs = cmd.get("options") or []
         chain: list[dict[str, Any]] = []
         for part in parts[1:]:
