@@ -130,3 +130,33 @@ def test_zero_threshold_shows_only_questions_sharing_something(corpus: Path) -> 
     _, out, _ = run(corpus, "devoir\n", threshold=0.0)
     assert {m["key"] for m in out[0]["matches"]} == {"q:1", "q:2"}
     assert all(m["score"] > 0 for m in out[0]["matches"])
+
+
+def test_module_entry_point_end_to_end(corpus: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.services.matching", "--corpus", str(corpus)],
+        input="Où sont les diapos du cours 4 ?\n\n".encode(),
+        capture_output=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert lines == [
+        {"query": "Où sont les diapos du cours 4 ?", "matches": [{"key": "q:3", "score": 1.0}]},
+        {"query": "", "matches": []},
+    ]
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot.services.matching", "--corpus", str(corpus) + ".absent"],
+        input=b"x\n",
+        capture_output=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2 and len(missing.stderr.decode().strip().splitlines()) == 1

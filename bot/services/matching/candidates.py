@@ -18,6 +18,7 @@ from bot.services.matching.scoring import (
     SUBSTITUTION,
     PreparedQuery,
     number_factor,
+    other_language,
 )
 
 
@@ -72,7 +73,6 @@ def best_first(
     need -= postings.assumed + 1e-9
     total = query.total
     numbers = query.analysis.numbers
-    lang = query.analysis.lang
     plain_factor = NUMBER_ONE_SIDED if numbers else 1.0
     k = len(terms)
     suffix = [0.0] * (k + 1)
@@ -154,7 +154,7 @@ def best_first(
                 own = bound
                 if refine and doc.numbers != numbers:
                     own *= number_factor(numbers, doc.numbers)
-                if doc.lang != lang:
+                if other_language(query.analysis, doc):
                     own *= OTHER_LANGUAGE
                 if own >= floor:
                     consider(key)

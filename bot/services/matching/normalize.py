@@ -56,6 +56,7 @@ class Analysis:
     numbers: frozenset[str]
     lang: str
     term_set: frozenset[str] = frozenset()
+    lang_known: bool = True  # False when nothing in the text pointed to either language
 
     @property
     def empty(self) -> bool:
@@ -92,17 +93,21 @@ def clean(text: str) -> str:
 
 def detect_language(cleaned: str) -> str:
     """Guess "fr" or "en" from function words, elisions and accents; cheap and good enough for stemming."""
+    return _detect(cleaned)[0]
+
+
+def _detect(cleaned: str) -> tuple[str, bool]:
+    """The language guess, and whether any evidence backs it (a bare "docker erreur" has none)."""
     plain = strip_accents(cleaned)
     words = _TOKEN.findall(plain)
     fr = sum(1 for w in words if w in FR_CUES) + len(_FR_ELISION.findall(plain))
     en = sum(1 for w in words if w in EN_CUES) + len(_EN_CLITIC.findall(plain)) + len(_EN_NOT.findall(plain))
-    accents = len(_ACCENTED.findall(cleaned))
-    fr += min(accents, 3)
+    fr += min(len(_ACCENTED.findall(cleaned)), 3)
     if fr > en:
-        return "fr"
+        return "fr", True
     if en > fr:
-        return "en"
-    return "fr" if accents else "en"
+        return "en", True
+    return "en", False
 
 
 _ENGLISH_ER = frozenset({"teacher", "trainer", "learner", "computer", "folder", "register", "user", "server"})
@@ -202,7 +207,7 @@ def analyse(text: str | None) -> Analysis:
     if not text or not isinstance(text, str):
         return Analysis((), frozenset(), "en")
     cleaned = clean(text)
-    lang = detect_language(cleaned)
+    lang, lang_known = _detect(cleaned)
     plain = strip_accents(cleaned)
     plain = _FR_ELISION.sub("", plain)
     plain = _EN_NOT.sub(" not", plain)
@@ -219,7 +224,7 @@ def analyse(text: str | None) -> Analysis:
         if is_identifier(term):
             numbers.add(term)
         terms[term] = None
-    return Analysis(tuple(terms), frozenset(numbers), lang, frozenset(terms))
+    return Analysis(tuple(terms), frozenset(numbers), lang, frozenset(terms), lang_known)
 
 
 def is_identifier(term: str) -> bool:

@@ -155,7 +155,7 @@ def score(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float]) -> f
             if not bit & seen:
                 f *= 1.0 - SUBSTITUTION * min(doc_gap / doc_total, w / query.total)
                 break
-    if query.analysis.lang != doc.lang:
+    if other_language(query.analysis, doc):
         f *= OTHER_LANGUAGE
     if query.analysis.numbers != doc.numbers:
         f *= number_factor(query.analysis.numbers, doc.numbers)
@@ -187,6 +187,11 @@ def _soft_hits(query: PreparedQuery, doc: Analysis, weight: Mapping[str, float])
             query_hit += query.weights[term] * best
             seen |= 1 << i
     return doc_hit, query_hit, seen
+
+
+def other_language(a: Analysis, b: Analysis) -> bool:
+    """Whether two texts are known to be in different languages."""
+    return a.lang != b.lang and a.lang_known and b.lang_known
 
 
 def number_factor(a: frozenset[str], b: frozenset[str]) -> float:
