@@ -167,7 +167,12 @@ class Questions(commands.Cog):
         content = payload.data.get("content")
         if content is None or payload.data.get("author", {}).get("bot"):
             return
-        outcome = await self.questions.edited(payload.message_id, body=content)
+        # In a text space the title came from the message's first line: remake it (a forum keeps its own).
+        space = await self.spaces.get(payload.channel_id)
+        title = (
+            question_title(content) or None if space is not None and space.kind is SpaceKind.TEXT else None
+        )
+        outcome = await self.questions.edited(payload.message_id, title=title, body=content)
         if outcome and outcome.suggestions and outcome.question.thread_id:
             thread = self.bot.get_channel(outcome.question.thread_id)
             if isinstance(thread, discord.Thread):
