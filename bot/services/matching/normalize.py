@@ -197,6 +197,8 @@ def _term_for(word: str, lang: str) -> str:
     elif lang == "fr" and word.endswith("ees"):
         word = word[:-2]
     stem = _stemmers()[lang].stemWord(word)
+    if lang == "fr" and len(stem) > 3 and stem.endswith("s") and not stem.endswith("ss"):
+        stem = stem[:-1]  # short plurals the stemmer keeps: "skis", "bleus", "individus"
     if stem in concepts:
         return concepts[stem]
     return _fuzzy_concept(word) or stem
