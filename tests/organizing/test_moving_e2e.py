@@ -115,10 +115,6 @@ async def _bot_denied(bot, channel_id: int, role_id: int):
     return any(o.id == role_id for o in channel._overwrites) or None
 
 
-@pytest.mark.xfail(
-    reason="sandbox gap: POST /webhooks/{id}/{token} ignores thread_name on a forum (Discord opens a post)",
-    strict=False,
-)
 async def test_turn_into_a_question_in_a_forum_space_opens_a_post_under_the_author(
     course: Kit, sandbox, bot
 ) -> None:

@@ -112,3 +112,21 @@ async def test_member_edit_delete_and_join_reach_the_bot(sandbox, kit: Kit) -> N
         assert edits == ["second"]
         assert deletes == [msg.id]
         assert bot.joined == [newcomer.id]
+
+
+async def test_webhook_into_a_forum_opens_a_post_and_needs_a_thread_name(sandbox, kit: Kit) -> None:
+    import discord
+
+    room = kit.room
+    async with run_client(sandbox, MiniBot()) as bot:
+        forum = bot.get_channel(room.forum.id)
+        hook = await forum.create_webhook(name="Relay")
+        message = await hook.send(
+            "Comment configurer VS Code ?", username="chloe", thread_name="VS Code", wait=True
+        )
+        post = sandbox.world.channels[message.channel.id]
+        assert post.parent_id == room.forum.id and post.name == "VS Code"
+        assert sandbox.world.messages[post.id].webhook_id == hook.id  # the post's first message
+        with pytest.raises(discord.HTTPException) as refused:
+            await hook.send("no thread name", wait=True)
+        assert refused.value.code == 220001

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.sandbox import errors as E
 from bot.sandbox import permissions as P
 from bot.sandbox.http.core import body, files, flag, no_content, ok, sandbox
-from bot.sandbox.world import Interaction, Message, MessageFlags, User, Webhook
+from bot.sandbox.world import ChannelType, Interaction, Message, MessageFlags, User, Webhook
 
 routes = web.RouteTableDef()
 W = "/api/v10/webhooks/{webhook_id}/{webhook_token}"
@@ -189,7 +189,28 @@ async def execute(request: web.Request) -> web.Response:
         data = {k: v for k, v in data.items() if k != "flags"} | {
             "flags": int(data.get("flags") or 0) & ~MessageFlags.EPHEMERAL
         }
-        message = sb.ops.create_message(channel, author, data, files(request), webhook_id=target.id)
+        if channel.type == ChannelType.GUILD_FORUM:
+            # A webhook posting to a forum opens a post named ``thread_name`` (Discord: 220001 without one).
+            if not data.get("thread_name"):
+                raise E.DiscordHTTPError(
+                    400, 220001, "Webhooks posted to forum channels must have a thread_name or thread_id"
+                )
+            post = {k: v for k, v in data.items() if k not in ("thread_name", "applied_tags")}
+            _, starter = sb.ops.create_thread(
+                channel,
+                author,
+                {
+                    "name": data["thread_name"],
+                    "applied_tags": data.get("applied_tags") or [],
+                    "message": post,
+                },
+                files=files(request),
+                webhook_id=target.id,
+            )
+            assert starter is not None
+            message = starter
+        else:
+            message = sb.ops.create_message(channel, author, data, files(request), webhook_id=target.id)
         sb.record.events[-1].data["webhook_avatar_url"] = data.get("avatar_url")
     if not flag(request, "wait"):
         return no_content()

@@ -29,6 +29,7 @@ class ChannelOps(OpsBase):
         from_message: Message | None = None,
         files: list[dict[str, Any]] | None = None,
         check: bool = False,
+        webhook_id: int | None = None,
     ) -> tuple[Channel, Message | None]:
         """A thread from a message, a thread in a text channel, or a forum post with its first message."""
         self._check_name(body.get("name"), ["name"])
@@ -82,7 +83,7 @@ class ChannelOps(OpsBase):
         if forum:
             msg_body = body.get("message") or {}
             starter_id = thread.id
-            starter = self.create_message(thread, actor, msg_body, files, check=False)
+            starter = self.create_message(thread, actor, msg_body, files, check=False, webhook_id=webhook_id)
             # Discord gives a forum post's first message the thread's id.
             self.world.messages.pop(starter.id)
             self.world.channel_messages[thread.id].remove(starter.id)
