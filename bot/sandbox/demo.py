@@ -66,6 +66,7 @@ async def play_scenario(
         await _solution_scene(sandbox, kit, room, lang, first)
         await _escalation_scene(sandbox, kit, room, lang, bot, clock)
         await _resources_scene(sandbox, kit, room, lang, bot, clock, feeds)
+        await _organizing_scene(sandbox, kit, room, lang)
         _note(sandbox, "sandbox.demo.step.learner", lang)
         try:
             await kit.learner(0).slash("lcm status", room.general)
@@ -187,6 +188,34 @@ async def _resources_scene(
     await _bot_said(sandbox, mark, created.channel_id, "the debate prompt")
     debate = sandbox.world.channels[created.channel_id]
     await kit.learner(2).say(debate, "Les messages d'erreur plus clairs, ça va aider toute la promo !")
+
+
+async def _organizing_scene(sandbox: Sandbox, kit: Kit, room: Classroom, lang: str) -> None:
+    """The LCM opens a topic channel; a trainer moves a misplaced message there."""
+    _note(sandbox, "sandbox.demo.step.topic", lang)
+    mark = sandbox.record.mark()
+    handle = await kit.lcm.slash(
+        "topic open",
+        room.general,
+        name="projet-final",
+        description="Le projet final : sujets, équipes, rendu",
+        category=room.category,
+    )
+    await handle.reply(timeout=15)
+    created = await sandbox.record.wait_for(
+        lambda e: e.kind == "channel.create" and e.actor_id == sandbox.world.bot_user.id,
+        after=mark,
+        timeout=10,
+        what="the topic channel",
+    )
+    topic = sandbox.world.channels[created.channel_id]
+    _note(sandbox, "sandbox.demo.step.move", lang)
+    misplaced = await kit.learner(1).say(room.general, "On peut choisir son équipe pour le projet final ?")
+    mark = sandbox.record.mark()
+    ask = await (await kit.trainer.context_menu("Move to...", misplaced)).reply(timeout=10)
+    select = next(c for c in custom_ids(ask) if c.startswith("lcm:move:"))
+    await (await kit.trainer.select(ask, select, [str(topic.id)])).reply(timeout=10)
+    await _bot_said(sandbox, mark, topic.id, "the author told in the topic channel")
 
 
 async def _recorded(bot: object, place_id: int):  # type: ignore[no-untyped-def]
