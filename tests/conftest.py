@@ -13,6 +13,8 @@ import pytest
 
 from bot import db
 from bot.clock import FakeClock
+from bot.sandbox.kit import run_lcm_bot
+from bot.sandbox.pytest_plugin import *  # noqa: F403  (sandbox, classroom, kit, lcm_bot)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -98,3 +100,22 @@ async def migrated_engine(database_url: str):
 @pytest.fixture
 def sessions(migrated_engine):
     return db.create_sessionmaker(migrated_engine)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """Where the bot of an end-to-end test keeps its database (reuse it to restart the bot)."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def bot_env() -> dict[str, str]:
+    """Extra settings (environment overrides) for the bot of an end-to-end test."""
+    return {}
+
+
+@pytest.fixture
+async def bot(sandbox, classroom, data_dir: Path, clock: FakeClock, bot_env: dict[str, str]):
+    """The real lcm-bot through the sandbox, on a fake clock the test moves."""
+    async with run_lcm_bot(sandbox, data_dir, clock=clock, **bot_env) as client:
+        yield client

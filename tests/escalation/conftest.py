@@ -1,25 +1,10 @@
-from __future__ import annotations
+"""The escalation tests' course: trainers asked in #staff, the LCM told in #annonces."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.sandbox.kit import Kit, run_lcm_bot
-from bot.sandbox.pytest_plugin import *  # noqa: F403
-from bot.sandbox.server import Sandbox
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-async def bot(sandbox: Sandbox, classroom, data_dir: Path, clock: FakeClock) -> AsyncIterator[object]:
-    async with run_lcm_bot(sandbox, data_dir, clock=clock) as client:
-        yield client
+from bot.sandbox.kit import Kit
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.sandbox.kit import Kit, custom_ids, run_lcm_bot, text_of
-from tests.questions.conftest import recorded, until
+from tests.helpers import recorded, until
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,6 @@ import pytest
 
 from bot.i18n import t
 from bot.sandbox.kit import BotProcess, Kit, run_lcm_bot, text_of
-from bot.sandbox.pytest_plugin import *  # noqa: F403
 
 pytestmark = pytest.mark.e2e
 

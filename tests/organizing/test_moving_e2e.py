@@ -9,7 +9,7 @@ import pytest
 
 from bot.sandbox import permissions as P
 from bot.sandbox.kit import Kit, custom_ids, text_of
-from tests.organizing.conftest import until
+from tests.helpers import until
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.sandbox.kit import Kit, custom_ids, text_of
 from models import QuestionState
-from tests.organizing.conftest import until
+from tests.helpers import until
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.sandbox.kit import Kit, run_lcm_bot, text_of
 from models import PendingOperation
-from tests.organizing.conftest import until
+from tests.helpers import until
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from bot.sandbox import permissions as P
 from bot.sandbox.errors import DiscordHTTPError
 from bot.sandbox.kit import Kit, custom_ids, text_of
 from bot.sandbox.world import ChannelType
-from tests.organizing.conftest import until
+from tests.helpers import until
 
 pytestmark = pytest.mark.e2e
 

@@ -1,22 +1,10 @@
-from __future__ import annotations
+"""The questions tests' course: roles set, the forum and the questions channel are Q&A spaces."""
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.sandbox.kit import Kit, run_lcm_bot
-from bot.sandbox.pytest_plugin import *  # noqa: F403
-from bot.sandbox.server import Sandbox
-
-
-@pytest.fixture
-async def bot(sandbox: Sandbox, classroom, tmp_path: Path, clock: FakeClock) -> AsyncIterator[object]:
-    """The real lcm-bot through the sandbox, on a fake clock the test moves."""
-    async with run_lcm_bot(sandbox, tmp_path / "data", clock=clock) as client:
-        yield client
+from bot.sandbox.kit import Kit
 
 
 @pytest.fixture
@@ -31,19 +19,3 @@ async def course(kit: Kit, bot) -> Kit:
     for channel in (room.forum, room.questions):
         await (await kit.lcm.slash("lcm space add", room.general, channel=channel)).reply()
     return kit
-
-
-async def until(fetch, check=lambda value: value is not None, timeout: float = 5.0):
-    """Wait for a condition on the bot's state (polled on an interval, bounded by ``timeout``)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check(value := await fetch()):
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
-        await asyncio.sleep(0.01)
-    return value
-
-
-async def recorded(bot, place_id: int):
-    """Wait until the bot has recorded the question whose thread is ``place_id``."""
-    return await until(lambda: bot.services.questions.by_place(place_id))

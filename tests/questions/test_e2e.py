@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.kit import Kit, custom_ids, text_of
-from tests.questions.conftest import recorded, until
+from tests.helpers import recorded, until
 
 pytestmark = pytest.mark.e2e
 

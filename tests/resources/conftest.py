@@ -9,7 +9,6 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.sandbox.kit import Kit, run_lcm_bot
-from bot.sandbox.pytest_plugin import *  # noqa: F403
 from bot.sandbox.server import Sandbox
 from tests.resources.helpers import FeedServer
 
@@ -24,20 +23,14 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     await server.close()
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
 def start_bot(sandbox: Sandbox, data_dir: Path, clock: FakeClock):  # type: ignore[no-untyped-def]
     """The real lcm-bot on ``data_dir``'s database (call again with the same directory to restart it)."""
     return run_lcm_bot(sandbox, data_dir, clock=clock, **BOT_ENV)
 
 
 @pytest.fixture
-async def bot(sandbox: Sandbox, classroom, data_dir: Path, clock: FakeClock) -> AsyncIterator[object]:
-    async with start_bot(sandbox, data_dir, clock) as client:
-        yield client
+def bot_env() -> dict[str, str]:
+    return BOT_ENV
 
 
 @pytest.fixture

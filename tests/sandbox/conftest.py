@@ -1,1 +1,0 @@
-from bot.sandbox.pytest_plugin import *  # noqa: F403
