@@ -132,13 +132,13 @@ def test_zero_threshold_shows_only_questions_sharing_something(corpus: Path) -> 
     assert all(m["score"] > 0 for m in out[0]["matches"])
 
 
-def test_module_entry_point_end_to_end(corpus: Path) -> None:
+def test_lcm_bot_duplicates_match_end_to_end(corpus: Path) -> None:
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-m", "bot.services.matching", "--corpus", str(corpus)],
+        [sys.executable, "-m", "bot", "duplicates", "match", "--corpus", str(corpus)],
         input="Où sont les diapos du cours 4 ?\n\n".encode(),
         capture_output=True,
         cwd=root,
@@ -152,7 +152,7 @@ def test_module_entry_point_end_to_end(corpus: Path) -> None:
         {"query": "", "matches": []},
     ]
     missing = subprocess.run(
-        [sys.executable, "-m", "bot.services.matching", "--corpus", str(corpus) + ".absent"],
+        [sys.executable, "-m", "bot", "duplicates", "match", "--corpus", str(corpus) + ".absent"],
         input=b"x\n",
         capture_output=True,
         cwd=root,

@@ -65,14 +65,3 @@ def run_match_cli(corpus: Path, stdin: TextIO, stdout: TextIO, *, threshold: flo
         stdout.write(json.dumps(match_line(index, query, limit), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.services.matching --corpus FILE [--threshold X]`, until `lcm-bot` wires it."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Match questions read from stdin against a TSV corpus.")
-    parser.add_argument("--corpus", type=Path, required=True, help="UTF-8 TSV: key<TAB>question per line")
-    parser.add_argument("--threshold", type=float, default=None, help=f"default {DEFAULT_THRESHOLD}")
-    args = parser.parse_args(argv)
-    return run_match_cli(args.corpus, sys.stdin, sys.stdout, threshold=args.threshold)
