@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
 
-
 DEFAULT_HOURS = "mon-fri 09:00-18:00 Europe/Paris"
 
 
