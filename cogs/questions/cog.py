@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UNPOSTED_SUGGESTIONS_WINDOW = timedelta(days=1)  # older ones would arrive too late to help the asker
 TAG_NAMES = {"solved": ("Solved", "Résolu", "Resolu"), "duplicate": ("Duplicate", "Doublon")}
 SPACE_PERMISSIONS = {
     SpaceKind.FORUM: (
@@ -91,6 +93,18 @@ class Questions(commands.Cog):
         if self.space_checks in self.bot.check_providers:
             self.bot.check_providers.remove(self.space_checks)
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post suggestions that were found but whose post was never confirmed (a stop in between)."""
+        since = self.bot.clock.now() - UNPOSTED_SUGGESTIONS_WINDOW
+        for question, suggestions in await self.questions.suggestion_batches(since):
+            if await self.outbox.message_id(self.suggestion_key(question, suggestions)) is not None:
+                continue
+            thread = self.bot.get_channel(question.thread_id or 0)
+            if isinstance(thread, discord.Thread):
+                log.info("question %s: posting suggestions left unposted by a stop", question.id)
+                await self.post_suggestions(thread, question, suggestions)
+
     async def guild_lang(self, guild_id: int) -> str:
         return (await self.guild_settings.get(guild_id)).language
 
@@ -145,16 +159,21 @@ class Questions(commands.Cog):
         if outcome.created:
             self.bot.dispatch("question_changed", outcome.question.id)
         if outcome.created and outcome.suggestions and thread is not None:
-            await self.post_suggestions(thread, outcome.question, outcome.suggestions, "suggest")
+            await self.post_suggestions(thread, outcome.question, outcome.suggestions)
+
+    @staticmethod
+    def suggestion_key(question: QuestionInfo, suggestions: list[SuggestionInfo]) -> str:
+        """The outbox key of one batch of suggestions: the same batch is never posted twice."""
+        return f"q:{question.id}:suggest:" + "-".join(sorted(s.key for s in suggestions))
 
     async def post_suggestions(
-        self, thread: discord.Thread, question: QuestionInfo, suggestions: list[SuggestionInfo], tag: str
+        self, thread: discord.Thread, question: QuestionInfo, suggestions: list[SuggestionInfo]
     ) -> None:
         lang = await self.guild_lang(question.guild_id)
         intro = "dup.intro.one" if len(suggestions) == 1 else "dup.intro.many"
         await send_once(
             self.outbox,
-            f"q:{question.id}:{tag}",
+            self.suggestion_key(question, suggestions),
             thread,
             content=t(intro, lang, asker=f"<@{question.author_id}>"),
             embed=suggestions_embed(suggestions, lang),
@@ -176,8 +195,7 @@ class Questions(commands.Cog):
         if outcome and outcome.suggestions and outcome.question.thread_id:
             thread = self.bot.get_channel(outcome.question.thread_id)
             if isinstance(thread, discord.Thread):
-                keys = "-".join(sorted(s.key for s in outcome.suggestions))
-                await self.post_suggestions(thread, outcome.question, outcome.suggestions, f"suggest:{keys}")
+                await self.post_suggestions(thread, outcome.question, outcome.suggestions)
 
     @commands.Cog.listener()
     async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
@@ -188,8 +206,7 @@ class Questions(commands.Cog):
             return
         outcome = await self.questions.edited(after.id, title=after.name)
         if outcome and outcome.suggestions:
-            keys = "-".join(sorted(s.key for s in outcome.suggestions))
-            await self.post_suggestions(after, outcome.question, outcome.suggestions, f"suggest:{keys}")
+            await self.post_suggestions(after, outcome.question, outcome.suggestions)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
-from bot.sandbox.kit import Kit, custom_ids, text_of
+from bot.sandbox.kit import Kit, custom_ids, run_lcm_bot, text_of
+from models import OutboxEntry
 from tests.helpers import recorded, until
 
 pytestmark = pytest.mark.e2e
@@ -195,3 +197,29 @@ async def test_lcm_check_reports_a_denied_permission(course: Kit, sandbox) -> No
     report = await (await kit.lcm.slash("lcm check", kit.room.general)).followup()
     text = text_of(report)
     assert "Manage Threads" in text and f"<#{forum.id}>" in text
+
+
+async def test_suggestions_found_before_a_stop_are_posted_at_restart(
+    course: Kit, bot, sandbox, data_dir, clock
+) -> None:
+    """The bot matched a question but stopped before posting: the restarted bot posts it, once."""
+    kit = course
+    first, _ = await ask(kit, 0, "Où trouver la grille d'évaluation du projet ?", "Je ne la trouve pas.")
+    await recorded(bot, first.id)
+    second, _ = await ask(kit, 1, "ou trouver la grille d evaluation du projet", "grille evaluation projet ?")
+    suggestion = await kit.wait_message(channel=second)
+    question = await recorded(bot, second.id)
+    await bot.close()  # every handler has finished: the post was confirmed
+    # As if it had not been: forget the confirmation and the message, then restart.
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.key.like(f"q:{question.id}:suggest:%"))
+            .values(message_id=None, sent_at=None)
+        )
+    sandbox.ops.delete_message(sandbox.world.messages[suggestion.message_id], sandbox.world.bot_user)
+    mark = kit.mark()
+    async with run_lcm_bot(sandbox, data_dir, clock=clock):
+        again = await kit.wait_message(channel=second, after=mark, timeout=10)
+        assert dup_buttons(again)
+    assert len([e for e in kit.bot_messages(second) if dup_buttons(e)]) == 2  # the lost one, then one repost

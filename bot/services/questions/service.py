@@ -342,19 +342,33 @@ class QuestionService:
                 )
         return out
 
-    async def suggestions_for(self, question_id: int) -> list[SuggestionInfo]:
+    async def suggestion_batches(self, since: datetime) -> list[tuple[QuestionInfo, list[SuggestionInfo]]]:
+        """Suggestions made since ``since`` for questions still open, one batch per matching run.
+
+        The cog posts each batch under a key naming its suggestions; at start-up it posts any batch whose
+        post was never confirmed (the bot stopped between matching and posting).
+        """
         async with self._sessions() as session:
-            question = await session.get(Question, question_id)
-            if question is None:
-                return []
             rows = (
                 await session.execute(
-                    select(Suggestion.target_key, Suggestion.score)
-                    .where(Suggestion.question_id == question_id)
-                    .order_by(Suggestion.score.desc())
+                    select(Question, Suggestion.target_key, Suggestion.score, Suggestion.created_at)
+                    .join(Suggestion, Suggestion.question_id == Question.id)
+                    .where(
+                        Suggestion.created_at >= since,
+                        Question.deleted_at.is_(None),
+                        Question.state.in_([s.value for s in OPEN_STATES]),
+                    )
+                    .order_by(Question.id, Suggestion.created_at, Suggestion.score.desc())
                 )
             ).all()
-            return await self._resolve(session, question.guild_id, [(k, s) for k, s in rows])
+            batches: dict[tuple[int, datetime], tuple[Question, list[tuple[str, float]]]] = {}
+            for question, key, score, created in rows:
+                batches.setdefault((question.id, created), (question, []))[1].append((key, score))
+            return [
+                (_info(question), resolved)
+                for question, scored in batches.values()
+                if (resolved := await self._resolve(session, question.guild_id, scored))
+            ]
 
     # ----- answers, solutions, duplicates
 
