@@ -54,6 +54,8 @@ class Sandbox:
         # With a description loaded, a request the sandbox could not validate is a failure.
         self.require_validation = self.validator is not None
         self.injections: list[Injection] = []
+        # (channel id, nonce) -> (message id, monotonic time): Discord's enforce_nonce de-duplication.
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
         # Requests per bucket advertised in X-RateLimit-* headers; 429s come only from inject_429.
         self.bucket_limit = bucket_limit
         # Seconds a bot has to answer (or defer) an interaction before Discord forgets it (10062).

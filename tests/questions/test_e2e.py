@@ -199,10 +199,14 @@ async def test_lcm_check_reports_a_denied_permission(course: Kit, sandbox) -> No
     assert "Manage Threads" in text and f"<#{forum.id}>" in text
 
 
-async def test_suggestions_found_before_a_stop_are_posted_at_restart(
-    course: Kit, bot, sandbox, data_dir, clock
+@pytest.mark.parametrize("posted", [False, True], ids=["lost-before-sending", "lost-after-sending"])
+async def test_suggestions_unconfirmed_at_a_stop_are_posted_once_at_restart(
+    course: Kit, bot, sandbox, data_dir, clock, posted: bool
 ) -> None:
-    """The bot matched a question but stopped before posting: the restarted bot posts it, once."""
+    """A stop between matching and recording the post: the restarted bot posts it, and never twice.
+
+    Sent but unrecorded, the resend carries the same nonce and Discord hands back the message it has.
+    """
     kit = course
     first, _ = await ask(kit, 0, "Où trouver la grille d'évaluation du projet ?", "Je ne la trouve pas.")
     await recorded(bot, first.id)
@@ -217,9 +221,19 @@ async def test_suggestions_found_before_a_stop_are_posted_at_restart(
             .where(OutboxEntry.key.like(f"q:{question.id}:suggest:%"))
             .values(message_id=None, sent_at=None)
         )
-    sandbox.ops.delete_message(sandbox.world.messages[suggestion.message_id], sandbox.world.bot_user)
+    if not posted:
+        sandbox.ops.delete_message(sandbox.world.messages[suggestion.message_id], sandbox.world.bot_user)
     mark = kit.mark()
     async with run_lcm_bot(sandbox, data_dir, clock=clock):
-        again = await kit.wait_message(channel=second, after=mark, timeout=10)
-        assert dup_buttons(again)
-    assert len([e for e in kit.bot_messages(second) if dup_buttons(e)]) == 2  # the lost one, then one repost
+        if posted:
+            reused = await kit.wait_event("message.nonce_reused", after=mark, timeout=10)
+            assert reused.message_id == suggestion.message_id
+        else:
+            again = await kit.wait_message(channel=second, after=mark, timeout=10)
+            assert dup_buttons(again)
+    visible = [
+        e
+        for e in kit.bot_messages(second)
+        if dup_buttons(e) and not sandbox.world.messages[e.message_id].deleted
+    ]
+    assert len(visible) == 1

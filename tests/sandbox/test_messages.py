@@ -130,3 +130,14 @@ async def test_webhook_into_a_forum_opens_a_post_and_needs_a_thread_name(sandbox
         with pytest.raises(discord.HTTPException) as refused:
             await hook.send("no thread name", wait=True)
         assert refused.value.code == 220001
+
+
+async def test_an_enforced_nonce_returns_the_message_already_created(sandbox, kit: Kit) -> None:
+    room = kit.room
+    async with run_client(sandbox, MiniBot()) as bot:
+        channel = bot.get_channel(room.announcements.id)
+        first = await channel.send("once", nonce="lcm-1")  # discord.py sets enforce_nonce with a nonce
+        again = await channel.send("once", nonce="lcm-1")
+        other = await channel.send("twice", nonce="lcm-2")
+    assert again.id == first.id and other.id != first.id
+    assert [m.content for m in sandbox.world.history(room.announcements.id)] == ["once", "twice"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -18,11 +19,32 @@ C = "/api/v10/channels/{channel_id}"
 M = C + "/messages/{message_id}"
 
 
+NONCE_WINDOW_SECONDS = 5 * 60  # Discord checks an enforced nonce "in the past few minutes"
+
+
 @routes.post(C + "/messages")
 async def create_message(request: web.Request) -> web.Response:
     sb = sandbox(request)
     channel = sb.ops.channel(request.match_info["channel_id"])
-    message = sb.ops.create_message(channel, sb.world.bot_user, body(request), files(request), check=True)
+    data = body(request)
+    nonce = data.get("nonce")
+    if nonce is not None and data.get("enforce_nonce"):
+        # The same author sending the same nonce again gets the message already created, not a new one.
+        seen = sb.nonces.get((channel.id, str(nonce)))
+        if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW_SECONDS:
+            existing = sb.world.messages.get(seen[0])
+            if existing is not None and not existing.deleted:
+                sb.record.add(
+                    "message.nonce_reused",
+                    actor_id=sb.world.bot_user.id,
+                    channel_id=channel.id,
+                    message_id=existing.id,
+                    data={"nonce": str(nonce)},
+                )
+                return ok(sb.world.message_payload(existing))
+    message = sb.ops.create_message(channel, sb.world.bot_user, data, files(request), check=True)
+    if nonce is not None:
+        sb.nonces[(channel.id, str(nonce))] = (message.id, time.monotonic())
     return ok(sb.world.message_payload(message))
 
 
