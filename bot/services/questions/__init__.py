@@ -2,15 +2,15 @@
 
 from bot.services.questions.knowledge import KnowledgeService
 from bot.services.questions.registry import IndexRegistry, kb_key, parse_key, question_key
-from bot.services.questions.service import (
+from bot.services.questions.service import QuestionService
+from bot.services.questions.spaces import SpaceInfo, SpaceService
+from bot.services.questions.types import (
     AnswerOutcome,
     QuestionInfo,
-    QuestionService,
     RecordOutcome,
     SolutionOutcome,
     SuggestionInfo,
 )
-from bot.services.questions.spaces import SpaceInfo, SpaceService
 
 __all__ = [
     "AnswerOutcome",

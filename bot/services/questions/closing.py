@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.services.questions.registry import IndexRegistry, question_key
-from bot.services.questions.service import QuestionInfo, _info
+from bot.services.questions.types import QuestionInfo
+from bot.services.questions.types import question_info as _info
 from models import Question, QuestionState
 
 log = logging.getLogger(__name__)
