@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import timedelta
 
 import discord
 import yarl
@@ -27,7 +28,7 @@ from bot.services.feeds import make_parse_pool
 from bot.services.feeds.debates import DebateService
 from bot.services.feeds.service import FeedService
 from bot.services.guild_settings import GuildSettingsService
-from bot.services.organizing import FollowUpService, PendingOperations, TopicService
+from bot.services.organizing import FollowUpService, IdleRules, PendingOperations, TopicService
 from bot.services.outbox import Outbox
 from bot.services.questions import IndexRegistry, KnowledgeService, QuestionService, SpaceService
 from bot.services.questions.closing import QuestionClosing
@@ -88,6 +89,13 @@ class Services:
     ) -> Services:
         indexes = IndexRegistry(sessions)
         guild_settings = GuildSettingsService(sessions, clock, settings.bot.language)
+        org = settings.organizing
+        idle_rules = IdleRules(
+            solved_close=timedelta(hours=org.solved_idle_hours),
+            nudge_after=timedelta(days=org.nudge_after_days),
+            channel_warn_after=timedelta(days=org.channel_idle_days),
+            archive_after_warning=timedelta(days=org.archive_after_warning_days),
+        )
         return cls(
             guild_settings=guild_settings,
             outbox=Outbox(sessions, clock),
@@ -98,8 +106,8 @@ class Services:
             escalation=EscalationService(sessions, clock, guild_settings),
             feeds=FeedService(sessions, clock, settings.feeds, parse_executor=parse_executor),
             debates=DebateService(sessions, clock),
-            topics=TopicService(sessions, clock),
-            followups=FollowUpService(sessions, clock),
+            topics=TopicService(sessions, clock, idle_rules),
+            followups=FollowUpService(sessions, clock, idle_rules),
             pending=PendingOperations(sessions, clock),
             closing=QuestionClosing(sessions, clock, indexes),
         )

@@ -101,10 +101,29 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class OrganizingSettings:
+    solved_idle_hours: float = 24.0
+    nudge_after_days: float = 3.0
+    channel_idle_days: float = 21.0
+    archive_after_warning_days: float = 3.0
+
+    def validate(self) -> None:
+        for name in (
+            "solved_idle_hours",
+            "nudge_after_days",
+            "channel_idle_days",
+            "archive_after_warning_days",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"organizing.{name}: must be positive")
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    organizing: OrganizingSettings = field(default_factory=OrganizingSettings)
     token: str | None = field(default=None, repr=False)
     source: str = "defaults"
 

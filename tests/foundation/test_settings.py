@@ -101,3 +101,20 @@ def test_secrets_are_masked() -> None:
     )
     shown = repr(settings.redacted())
     assert "tok" not in shown and "pw" not in shown
+
+
+def test_organizing_delays_reach_the_services() -> None:
+    from datetime import timedelta
+
+    from bot import db
+    from bot.app import Services
+    from bot.clock import FakeClock
+
+    settings = load_settings(
+        env={"LCM__ORGANIZING__SOLVED_IDLE_HOURS": "2", "LCM__ORGANIZING__NUDGE_AFTER_DAYS": "1.5"}
+    )
+    engine = db.create_engine("sqlite+aiosqlite:///:memory:")
+    services = Services.build(settings, db.create_sessionmaker(engine), FakeClock())
+    assert services.topics.rules.solved_close == timedelta(hours=2)
+    assert services.followups.rules.nudge_after == timedelta(days=1.5)
+    assert services.followups.rules.channel_warn_after == timedelta(days=21)
