@@ -96,56 +96,35 @@ class QuestionService(AnswersMixin):
         """Record a new question and find earlier ones like it; recording a message twice is harmless."""
         async with self._lock:
             return await self._record(
-                guild_id=guild_id,
-                space_id=space_id,
-                channel_id=channel_id,
-                thread_id=thread_id,
-                message_id=message_id,
-                author_id=author_id,
-                title=title,
-                body=body,
+                Question(
+                    guild_id=guild_id,
+                    space_id=space_id,
+                    channel_id=channel_id,
+                    thread_id=thread_id,
+                    message_id=message_id,
+                    author_id=author_id,
+                    title=title[:200],
+                    body=body,
+                )
             )
 
-    async def _record(
-        self,
-        *,
-        guild_id: int,
-        space_id: int | None,
-        channel_id: int,
-        thread_id: int | None,
-        message_id: int,
-        author_id: int,
-        title: str,
-        body: str,
-    ) -> RecordOutcome:
+    async def _record(self, new: Question) -> RecordOutcome:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = (
-                await session.execute(select(Question).where(Question.message_id == message_id))
+                await session.execute(select(Question).where(Question.message_id == new.message_id))
             ).scalar_one_or_none()
             if row is not None:
                 return RecordOutcome(_info(row), [], created=False)
-            row = Question(
-                guild_id=guild_id,
-                space_id=space_id,
-                channel_id=channel_id,
-                thread_id=thread_id,
-                message_id=message_id,
-                author_id=author_id,
-                title=title[:200],
-                body=body,
-                state=QuestionState.OPEN,
-                created_at=now,
-                updated_at=now,
-                last_activity_at=now,
-                solution_by_trainer=False,
-            )
-            session.add(row)
+            new.state, new.solution_by_trainer = QuestionState.OPEN, False
+            new.created_at = new.updated_at = new.last_activity_at = now
+            session.add(new)
             await session.flush()
-            info = _info(row)
-        log.info("guild %s: question %s recorded in %s", guild_id, info.id, channel_id)
-        suggestions = await self._suggest(info, question_text(title, body))
-        self._indexes.put(guild_id, question_key(info.id), question_text(title, body))
+            info = _info(new)
+        log.info("guild %s: question %s recorded in %s", info.guild_id, info.id, info.channel_id)
+        text = question_text(new.title, new.body)
+        suggestions = await self._suggest(info, text)
+        self._indexes.put(info.guild_id, question_key(info.id), text)
         return RecordOutcome(info, suggestions, created=True)
 
     async def edited(
