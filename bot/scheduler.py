@@ -60,6 +60,15 @@ class Scheduler:
         """Run ``func(*args)`` at clock time ``due`` (at once if past); replaces a job of the same id."""
         self._pending[job_id] = _Pending(due, func, args)
         delay = max(0.0, (due - self._clock.now()).total_seconds())
+        if delay == 0:
+            # Due now: run it as a task. Through APScheduler, a job re-armed by its own run (an overdue
+            # reminder right after an overdue ping) would be skipped as a second instance of a running job.
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
+            task = asyncio.get_running_loop().create_task(self._fire(job_id), name=f"job {job_id}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            return
         run_at = datetime.now(UTC) + timedelta(seconds=delay)
         self._aps.add_job(
             self._fire,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -151,3 +152,35 @@ async def test_kill_and_restart_in_the_middle_of_the_ladder(
         assert reminder.pinged_roles == [kit.room.trainer_role.id]
         await advance(restarted, clock, timedelta(hours=1))
         assert len(staff_posts(kit)) == 2  # the ping was not sent again
+
+
+async def test_a_crash_between_sending_the_ping_and_recording_it_pings_once(
+    course: Kit, bot, clock, sandbox, data_dir
+) -> None:
+    """The process dies right after Discord took the ping, before the database knew: no second ping."""
+    kit = course
+    await post_question(kit, bot)
+
+    async def dies(*_args, **_kwargs) -> None:
+        await asyncio.Event().wait()  # never returns: the process is gone
+
+    bot.services.escalation.sent = dies  # type: ignore[method-assign]
+    clock.advance(timedelta(hours=24))
+    firing = asyncio.create_task(bot.scheduler.run_due())
+    ping = await kit.wait_message(channel=kit.room.staff)
+    firing.cancel()
+    await bot.close()
+
+    mark = kit.mark()
+    async with run_lcm_bot(sandbox, data_dir, clock=clock) as restarted:
+        reused = await kit.wait_event("message.nonce_reused", after=mark, timeout=10)
+        assert reused.message_id == ping.message_id
+        await until(
+            lambda: restarted.services.escalation.open_escalations(kit.room.guild.id),
+            lambda found: found[0] and found[0][0].trainer_message_id == ping.message_id,
+        )
+        await advance(restarted, clock, timedelta(hours=4))
+        await kit.wait_message(channel=kit.room.staff, contains="Rappel", after=mark)
+        await advance(restarted, clock, timedelta(hours=1))
+    posts = staff_posts(kit)
+    assert len(posts) == 2 and posts[0].message_id == ping.message_id  # one ping, one reminder

@@ -88,3 +88,27 @@ async def test_scheduler_survives_a_failing_job(clock) -> None:
         assert ran == [1]
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_job_that_arms_its_next_step_due_now_runs_it(clock) -> None:
+    """An overdue chain (ping, then an overdue reminder) runs each step, none skipped."""
+    import asyncio
+
+    scheduler = Scheduler(clock)
+    scheduler.start()
+    steps: list[int] = []
+    done = asyncio.Event()
+
+    async def step(n: int) -> None:
+        steps.append(n)
+        if n < 3:
+            scheduler.at("chain:1", clock.now(), step, n + 1)  # the same id, re-armed from inside its run
+        else:
+            done.set()
+
+    try:
+        scheduler.at("chain:1", clock.now(), step, 1)
+        await asyncio.wait_for(done.wait(), 5)
+        assert steps == [1, 2, 3]
+    finally:
+        await scheduler.shutdown()
