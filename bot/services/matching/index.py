@@ -156,8 +156,7 @@ class QuestionIndex:
         with self._lock:
             if not self._docs:
                 return []
-            query = self._prepare(analysis, self._neighbours)
-            weights = _Weights(self._postings, len(self._docs))
+            query, weights = self._query(analysis, self._neighbours)
             return self._search(query, weights, limit, threshold, exclude)
 
     def _search(
@@ -232,14 +231,17 @@ class QuestionIndex:
         with self._lock:
             if not self._docs:
                 return []
-            query = self._prepare(analysis, self._scan_neighbours)
-            weights = _Weights(self._postings, len(self._docs))
+            query, weights = self._query(analysis, self._scan_neighbours)
             scored = [
                 (s, key)
                 for key, doc in self._docs.items()
                 if key not in exclude and (s := score(query, doc, weights)) >= threshold
             ]
         return _top(scored, limit)
+
+    def _query(self, analysis: Analysis, neighbours) -> tuple[PreparedQuery, _Weights]:  # type: ignore[no-untyped-def]
+        """The prepared query and the corpus weights it is scored with (under the lock)."""
+        return self._prepare(analysis, neighbours), _Weights(self._postings, len(self._docs))
 
     def _prepare(self, analysis: Analysis, neighbours) -> PreparedQuery:
         postings = self._postings
