@@ -213,11 +213,12 @@ class MessageOps(OpsBase):
                 data["member"] = {k: v for k, v in member.payload().items() if k != "user"}
         return data
 
-    def _emit_message(self, message: Message) -> None:
+    def _record_message(self, kind: str, actor_id: int, message: Message) -> dict[str, Any]:
+        """Record a message's creation or edit, with who it pings; return its gateway payload."""
         data = self._message_event(message)
         self.record.add(
-            "message.create",
-            actor_id=message.author.id,
+            kind,
+            actor_id=actor_id,
             guild_id=message.guild_id,
             channel_id=message.channel_id,
             message_id=message.id,
@@ -227,6 +228,10 @@ class MessageOps(OpsBase):
             pinged_everyone=message.mention_everyone,
             ephemeral=message.ephemeral,
         )
+        return data
+
+    def _emit_message(self, message: Message) -> None:
+        data = self._record_message("message.create", message.author.id, message)
         if not message.ephemeral:
             self.gateway.dispatch(
                 "MESSAGE_CREATE",
@@ -286,19 +291,7 @@ class MessageOps(OpsBase):
             message.flags = (message.flags & MessageFlags.EPHEMERAL) | int(body["flags"])
         message.flags &= ~MessageFlags.LOADING
         message.edited_at = datetime.now(UTC)
-        data = self._message_event(message)
-        self.record.add(
-            "message.update",
-            actor_id=actor.id,
-            guild_id=message.guild_id,
-            channel_id=message.channel_id,
-            message_id=message.id,
-            data=data,
-            pinged_users=message.mention_users,
-            pinged_roles=message.mention_roles,
-            pinged_everyone=message.mention_everyone,
-            ephemeral=message.ephemeral,
-        )
+        data = self._record_message("message.update", actor.id, message)
         if not message.ephemeral:
             self.gateway.dispatch(
                 "MESSAGE_UPDATE", data, guild_id=message.guild_id, message=message, visible_in=channel

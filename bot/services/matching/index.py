@@ -152,12 +152,11 @@ class QuestionIndex:
         analysis = analyse(text)
         if analysis.empty or limit <= 0:
             return []
-        threshold = max(threshold, _MIN_SCORE)  # a score of 0 shares nothing: never a match
         with self._lock:
             if not self._docs:
                 return []
             query, weights = self._query(analysis, self._neighbours)
-            return self._search(query, weights, limit, threshold, exclude)
+            return self._search(query, weights, limit, max(threshold, _MIN_SCORE), exclude)
 
     def _search(
         self,
